@@ -1,0 +1,73 @@
+"""pytest-jobhooks: test job-status webhooks (Telmai, Tamr, Tensorlake, GoFetch) like pure functions.
+
+Every public name is importable from here. They are loaded on first use, because
+pytest imports this package in every run of its users' test suites and the
+vendor catalog (pydantic models) is not free to import.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+from .errors import JobhooksError, PayloadValidationError, Problem, UnknownVendorError, VendorDefinitionError
+
+if TYPE_CHECKING:
+    from .catalog import detect_vendor, job_state, validate_payload
+    from .schemas import load_schema, schema_path
+    from .vendors import VENDORS, get_vendor, register_vendor, unregister_vendor
+    from .vendors._vendor import UNIFIED_STATUSES, DeliveryStyle, JobState, Lifecycle, UnifiedStatus, Vendor
+
+__all__ = [
+    "UNIFIED_STATUSES",
+    "VENDORS",
+    "DeliveryStyle",
+    "JobState",
+    "JobhooksError",
+    "Lifecycle",
+    "PayloadValidationError",
+    "Problem",
+    "UnifiedStatus",
+    "UnknownVendorError",
+    "Vendor",
+    "VendorDefinitionError",
+    "detect_vendor",
+    "get_vendor",
+    "job_state",
+    "load_schema",
+    "register_vendor",
+    "schema_path",
+    "unregister_vendor",
+    "validate_payload",
+]
+
+_LAZY = {
+    "UNIFIED_STATUSES": ".vendors._vendor",
+    "DeliveryStyle": ".vendors._vendor",
+    "JobState": ".vendors._vendor",
+    "Lifecycle": ".vendors._vendor",
+    "UnifiedStatus": ".vendors._vendor",
+    "Vendor": ".vendors._vendor",
+    "VENDORS": ".vendors",
+    "get_vendor": ".vendors",
+    "register_vendor": ".vendors",
+    "unregister_vendor": ".vendors",
+    "detect_vendor": ".catalog",
+    "job_state": ".catalog",
+    "validate_payload": ".catalog",
+    "load_schema": ".schemas",
+    "schema_path": ".schemas",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

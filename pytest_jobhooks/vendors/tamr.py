@@ -1,0 +1,285 @@
+"""Tamr: job event notifications (POST with a JSON body, optionally in a CloudEvents envelope).
+
+Source: Tamr's "/webhooks/v1alpha1/jobEvents" page. It lists what an event
+holds but gives no JSON names for the envelope: ``jobId``, ``type``, ``status``
+and ``statusHistory`` and the job type values are inferred (the resource
+identifier names and the ``status`` object are documented).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal, get_args
+
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
+
+from ..errors import VendorDefinitionError
+from ._fields import NonEmptyStr, Rfc3339, VendorModel, parse_rfc3339
+from ._vendor import DeliveryStyle, JsonObject, JsonValue, Lifecycle, UnifiedStatus, Vendor
+
+TamrState = Literal["PENDING", "RUNNING", "STOPPING", "DONE"]
+TamrJobType = Literal[
+    "LOAD_SOURCE", "UPDATE_DATA_PRODUCT", "UPDATE_WORKFLOW", "PUBLISH_CONFIGURATION", "PUBLISH_DESTINATION"
+]
+ErrorReason = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$", max_length=63)]
+
+IDENTIFIERS = (
+    "sourceId",
+    "sourceDisplayName",
+    "dataProductId",
+    "dataProductDisplayName",
+    "workflowId",
+    "workflowDisplayName",
+    "destinationId",
+    "destinationDisplayName",
+)
+
+# Per job type, from the doc's table: identifiers that must carry a value, and
+# those that may also be sent (the table's display names, which legacy data
+# products omit). Every other identifier, if present, must be empty.
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "LOAD_SOURCE": ("sourceId", "sourceDisplayName"),
+    "UPDATE_DATA_PRODUCT": ("dataProductId",),
+    "UPDATE_WORKFLOW": ("workflowId", "workflowDisplayName"),
+    "PUBLISH_CONFIGURATION": ("destinationId",),
+    "PUBLISH_DESTINATION": ("destinationId", "destinationDisplayName"),
+}
+_OPTIONAL: dict[str, tuple[str, ...]] = {
+    "UPDATE_DATA_PRODUCT": ("dataProductDisplayName",),
+    "PUBLISH_CONFIGURATION": ("destinationDisplayName", "dataProductId", "dataProductDisplayName"),
+}
+if set(_REQUIRED) != set(get_args(TamrJobType)):  # pragma: no cover - guards edits to the table
+    raise VendorDefinitionError("Tamr identifier table does not cover every job type")
+
+
+def _empty_identifiers(job_type: str) -> tuple[str, ...]:
+    allowed = {*_REQUIRED[job_type], *_OPTIONAL.get(job_type, ())}
+    return tuple(name for name in IDENTIFIERS if name not in allowed)
+
+
+def _identifier_rules() -> list[JsonValue]:
+    rules: list[JsonValue] = []
+    for job_type, required in _REQUIRED.items():
+        properties: dict[str, JsonValue] = {name: {"minLength": 1, "type": "string"} for name in required}
+        for name in _empty_identifiers(job_type):
+            properties[name] = {
+                "enum": ["", None],
+                "errorMessage": f"{name} does not apply to {job_type} jobs: it may only be empty",
+            }
+        rules.append(
+            {
+                "if": {"properties": {"type": {"const": job_type}}, "required": ["type"]},
+                "then": {"required": list(required), "properties": properties},
+            }
+        )
+    return rules
+
+
+class TamrError(VendorModel):
+    """Why a DONE job was stopped or failed."""
+
+    model_config = ConfigDict(title="Tamr job error")
+
+    reason: ErrorReason = Field(
+        description=(
+            "Upper snake case. Documented: STOPPED_BY_USER (the job was stopped), PLANNING_FAILED "
+            "(failed during planning); other reasons are inferred to exist."
+        )
+    )
+    message: str = Field(description="Doc: a human-readable message, e.g. 'The job was stopped by a user.'")
+
+
+class TamrStatus(VendorModel):
+    """A job status: the state and when the job entered it (plus the error of a stopped or failed DONE)."""
+
+    model_config = ConfigDict(
+        title="Tamr job status",
+        json_schema_extra={
+            "if": {"properties": {"state": {"not": {"const": "DONE"}}}, "required": ["state"]},
+            "then": {
+                "properties": {"error": {"type": "null", "errorMessage": "error is only sent when state is DONE"}}
+            },
+        },
+    )
+
+    state: TamrState = Field(description="Doc: 'Current job status (PENDING, RUNNING, STOPPING, or DONE)'.")
+    state_start_time: Rfc3339 = Field(
+        alias="stateStartTime", description="Doc: 'the time the job entered this status' (RFC 3339)."
+    )
+    error: TamrError | None = Field(
+        default=None,
+        description="Doc: 'If a job was stopped or failed, the event includes an error message'. Only on DONE.",
+    )
+
+    @property
+    def start_time(self) -> datetime:
+        """``stateStartTime`` as an aware datetime."""
+        return parse_rfc3339(self.state_start_time)
+
+    @model_validator(mode="after")
+    def _error_only_when_done(self) -> TamrStatus:
+        if self.error is not None and self.state != "DONE":
+            raise ValueError("error is only sent when state is DONE")
+        return self
+
+
+def _identifier_doc(what: str) -> str:
+    return f"Doc: the {what}. Sent with a value, or only empty, depending on the job type (doc's table)."
+
+
+class TamrJobEvent(VendorModel):
+    """One Tamr job event: the job, its type, the resource it ran for, its status and past statuses."""
+
+    model_config = ConfigDict(
+        title="Tamr job event",
+        json_schema_extra={"allOf": _identifier_rules()},
+    )
+
+    job_id: NonEmptyStr = Field(alias="jobId", description="Doc: 'Job ID'. JSON name inferred.")
+    type: TamrJobType = Field(
+        description="Doc: 'Job type' (load source, update data product, ...). JSON name and values inferred."
+    )
+    status: TamrStatus = Field(
+        description="Doc: 'Current job status ... and the time the job entered this status'. JSON name documented."
+    )
+    status_history: list[TamrStatus] = Field(
+        alias="statusHistory",
+        description=(
+            "Doc: 'Past statuses for this job'. Inferred: JSON name, oldest first, the current status excluded."
+        ),
+    )
+    source_id: str | None = Field(default=None, alias="sourceId", description=_identifier_doc("source ID"))
+    source_display_name: str | None = Field(
+        default=None, alias="sourceDisplayName", description=_identifier_doc("source name")
+    )
+    data_product_id: str | None = Field(
+        default=None, alias="dataProductId", description=_identifier_doc("data product ID")
+    )
+    data_product_display_name: str | None = Field(
+        default=None, alias="dataProductDisplayName", description=_identifier_doc("data product name")
+    )
+    workflow_id: str | None = Field(default=None, alias="workflowId", description=_identifier_doc("workflow ID"))
+    workflow_display_name: str | None = Field(
+        default=None, alias="workflowDisplayName", description=_identifier_doc("workflow name")
+    )
+    destination_id: str | None = Field(
+        default=None, alias="destinationId", description=_identifier_doc("destination ID")
+    )
+    destination_display_name: str | None = Field(
+        default=None, alias="destinationDisplayName", description=_identifier_doc("destination name")
+    )
+
+    @model_validator(mode="after")
+    def _identifiers_fit_type(self) -> TamrJobEvent:
+        values = self.model_dump(by_alias=True)
+        missing = [name for name in _REQUIRED[self.type] if not values[name]]
+        stray = [name for name in _empty_identifiers(self.type) if values[name]]
+        problems = [f"{name} is required for {self.type} jobs" for name in missing]
+        problems += [f"{name} does not apply to {self.type} jobs: it may only be empty" for name in stray]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+class TamrCloudEvent(VendorModel):
+    """A Tamr job event wrapped in a CloudEvents 1.0 envelope (Tamr says its webhooks follow CloudEvents)."""
+
+    model_config = ConfigDict(
+        title="Tamr job event in a CloudEvents 1.0 envelope",
+        json_schema_extra={"description": "Inferred from Tamr's statement that its webhooks follow CloudEvents."},
+    )
+
+    specversion: Literal["1.0"] = Field(description="CloudEvents: the spec version, '1.0'.")
+    id: NonEmptyStr = Field(description="CloudEvents: identifies the event.")
+    source: NonEmptyStr = Field(description="CloudEvents: URI-reference of the event's origin.")
+    type: NonEmptyStr = Field(description="CloudEvents: the event type.")
+    time: Rfc3339 | None = Field(default=None, description="CloudEvents: when the event happened (RFC 3339).")
+    data: TamrJobEvent = Field(description="The Tamr job event itself.")
+
+
+def _unwrap(payload: JsonObject) -> JsonObject:
+    data = payload.get("data")
+    if "specversion" in payload and isinstance(data, dict):
+        return data
+    return payload
+
+
+def _unified(event: TamrJobEvent) -> UnifiedStatus:
+    status = event.status
+    if status.state != "DONE":
+        return "queued" if status.state == "PENDING" else "running"
+    if status.error is None:
+        return "succeeded"
+    return "cancelled" if status.error.reason == "STOPPED_BY_USER" else "failed"
+
+
+def _doc_event(status: JsonObject) -> JsonObject:
+    # The doc shows only the status object; the envelope around it is inferred.
+    return {
+        "jobId": "42",
+        "type": "LOAD_SOURCE",
+        "sourceId": "src_customers",
+        "sourceDisplayName": "Customers",
+        "status": status,
+        "statusHistory": [
+            {"state": "PENDING", "stateStartTime": "2025-12-02T14:40:00.000Z"},
+        ],
+    }
+
+
+VENDOR = Vendor(
+    name="tamr",
+    title="Tamr",
+    model=TamrJobEvent,
+    lifecycle=Lifecycle(
+        states=("PENDING", "RUNNING", "STOPPING", "DONE"),
+        initial={"PENDING"},
+        transitions={
+            "PENDING": {"RUNNING", "DONE"},
+            "RUNNING": {"STOPPING", "DONE"},
+            "STOPPING": {"DONE"},
+        },
+        terminal={"DONE"},
+        unified={
+            "PENDING": "queued",
+            "RUNNING": "running",
+            "STOPPING": "running",
+            "DONE": ("succeeded", "failed", "cancelled"),
+        },
+        note=(
+            "States are documented; the moves are inferred (PENDING -> DONE covers a job that failed in "
+            "planning or was stopped before it started). DONE without error is succeeded, with "
+            "STOPPED_BY_USER cancelled, with any other reason failed."
+        ),
+    ),
+    delivery=DeliveryStyle(method="POST", encoding="json", note="Optionally wrapped in a CloudEvents 1.0 envelope."),
+    job_id=lambda m: m.job_id,
+    status=lambda m: m.status.state,
+    time=lambda m: m.status.start_time,
+    unified=_unified,
+    examples={
+        "DONE.doc-stopped": _doc_event(
+            {
+                "state": "DONE",
+                "stateStartTime": "2025-12-02T14:46:04.518Z",
+                "error": {"reason": "STOPPED_BY_USER", "message": "The job was stopped by a user."},
+            }
+        ),
+        "DONE.doc-planning-failed": _doc_event(
+            {
+                "state": "DONE",
+                "stateStartTime": "2025-12-02T14:46:04.518Z",
+                "error": {
+                    "reason": "PLANNING_FAILED",
+                    "message": (
+                        "Something went wrong while planning the job. Please verify the configuration is "
+                        "correct and try again."
+                    ),
+                },
+            }
+        ),
+    },
+    docs="Tamr: /webhooks/v1alpha1/jobEvents",
+    schema_type=TamrJobEvent | TamrCloudEvent,
+    unwrap=_unwrap,
+)

@@ -1,0 +1,164 @@
+"""Tensorlake document ingestion: job created / failed / completed events (Svix-signed POST).
+
+Source: Tensorlake's "Webhooks" page. Which fields are required in which event
+is inferred from the page's three example payloads.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import ConfigDict, Field, model_validator
+
+from ._fields import NonEmptyStr, Rfc3339, VendorModel, parse_rfc3339
+from ._vendor import DeliveryStyle, Lifecycle, Vendor
+
+TensorlakeStatus = Literal["pending", "failure", "successful"]
+
+EVENT_TYPES = {
+    "pending": "tensorlake.document_ingestion.job.created",
+    "failure": "tensorlake.document_ingestion.job.failed",
+    "successful": "tensorlake.document_ingestion.job.completed",
+}
+"""The Svix event type Tensorlake sends with each status."""
+
+
+class TensorlakeUsage(VendorModel):
+    """What a completed parsing job used, in the nine documented counters."""
+
+    model_config = ConfigDict(title="Tensorlake usage")
+
+    pages_parsed: int = Field(ge=0, description="Doc (Job Completed example): pages parsed.")
+    extraction_input_tokens_used: int = Field(ge=0, description="Doc: extraction input tokens used.")
+    extraction_output_tokens_used: int = Field(ge=0, description="Doc: extraction output tokens used.")
+    ocr_input_tokens_used: int = Field(ge=0, description="Doc: OCR input tokens used.")
+    ocr_output_tokens_used: int = Field(ge=0, description="Doc: OCR output tokens used.")
+    signature_detected_pages: int = Field(ge=0, description="Doc: pages where a signature was detected.")
+    strikethrough_detected_pages: int = Field(ge=0, description="Doc: pages where strikethrough was detected.")
+    summarization_input_tokens_used: int = Field(ge=0, description="Doc: summarization input tokens used.")
+    summarization_output_tokens_used: int = Field(ge=0, description="Doc: summarization output tokens used.")
+
+
+class TensorlakeJobEvent(VendorModel):
+    """The payload of a ``tensorlake.document_ingestion.job.*`` event."""
+
+    model_config = ConfigDict(
+        title="Tensorlake document ingestion job event",
+        json_schema_extra={
+            "description": (
+                "Body of the tensorlake.document_ingestion.job.created / .failed / .completed events, "
+                "delivered by Svix (signed POST). Per-status requirements are inferred from the doc's "
+                "examples. finished_at is never before created_at (checked by the pydantic model; "
+                "JSON Schema cannot compare two fields)."
+            ),
+            "allOf": [
+                {
+                    "if": {"properties": {"status": {"const": "pending"}}, "required": ["status"]},
+                    "then": {
+                        "properties": {
+                            "finished_at": {
+                                "type": "null",
+                                "errorMessage": "a pending job has no finished_at",
+                            }
+                        }
+                    },
+                },
+                {
+                    "if": {"properties": {"status": {"const": "failure"}}, "required": ["status"]},
+                    "then": {"required": ["error", "finished_at"]},
+                },
+                {
+                    "if": {"properties": {"status": {"const": "successful"}}, "required": ["status"]},
+                    "then": {"required": ["finished_at", "usage"]},
+                },
+            ],
+        },
+    )
+
+    job_id: NonEmptyStr = Field(description="Doc: the parse job's id, e.g. 'parse_XXX'.")
+    status: TensorlakeStatus = Field(
+        description="Doc: 'pending' (job created), 'failure' (job failed) or 'successful' (job completed)."
+    )
+    error: str | None = Field(
+        default=None,
+        description="Doc (Job Failed): 'Error message describing the failure'. Required on failure.",
+    )
+    created_at: Rfc3339 = Field(description="Doc: when the job was created (RFC 3339).")
+    finished_at: Rfc3339 | None = Field(
+        default=None,
+        description="Doc: when the job finished (RFC 3339). Required on failure and successful, absent when pending.",
+    )
+    usage: TensorlakeUsage | None = Field(
+        default=None, description="Doc (Job Completed): usage counters. Required when successful."
+    )
+
+    @property
+    def event_type(self) -> str:
+        """The Svix event type this payload is sent as (``tensorlake.document_ingestion.job.completed``, ...)."""
+        return EVENT_TYPES[self.status]
+
+    @property
+    def time(self) -> datetime:
+        """When the job reached this status: ``finished_at`` if sent, else ``created_at``."""
+        return parse_rfc3339(self.finished_at or self.created_at)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TensorlakeJobEvent:
+        required = {"failure": ("error", "finished_at"), "successful": ("finished_at", "usage")}
+        missing = [name for name in required.get(self.status, ()) if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"a {self.status} event needs {' and '.join(missing)}")
+        if self.status == "pending" and self.finished_at is not None:
+            raise ValueError("a pending job has no finished_at")
+        if self.finished_at is not None and parse_rfc3339(self.finished_at) < parse_rfc3339(self.created_at):
+            raise ValueError(f"finished_at {self.finished_at} is before created_at {self.created_at}")
+        return self
+
+
+VENDOR = Vendor(
+    name="tensorlake",
+    title="Tensorlake document ingestion",
+    model=TensorlakeJobEvent,
+    lifecycle=Lifecycle(
+        states=("pending", "successful", "failure"),
+        initial={"pending"},
+        transitions={"pending": {"successful", "failure"}},
+        terminal={"successful", "failure"},
+        unified={"pending": "queued", "successful": "succeeded", "failure": "failed"},
+        note="Documented: created (pending), then completed (successful) or failed (failure).",
+    ),
+    delivery=DeliveryStyle(method="POST", encoding="json", signing="svix", note="Delivered and signed by Svix."),
+    job_id=lambda m: m.job_id,
+    status=lambda m: m.status,
+    time=lambda m: m.time,
+    examples={
+        # The doc's "Job Created" example has a trailing comma; this is it corrected.
+        "pending.doc": {"job_id": "parse_XXX", "status": "pending", "created_at": "2023-10-01T12:00:00Z"},
+        "failure.doc": {
+            "job_id": "parse_XXX",
+            "status": "failure",
+            "error": "Error message describing the failure",
+            "created_at": "2023-10-01T12:00:00Z",
+            "finished_at": "2023-10-01T12:05:00Z",
+        },
+        "successful.doc": {
+            "job_id": "parse_XXX",
+            "status": "successful",
+            "created_at": "2023-10-01T12:00:00Z",
+            "finished_at": "2023-10-01T12:05:00Z",
+            "usage": {
+                "pages_parsed": 10,
+                "extraction_input_tokens_used": 0,
+                "extraction_output_tokens_used": 0,
+                "ocr_input_tokens_used": 0,
+                "ocr_output_tokens_used": 0,
+                "signature_detected_pages": 0,
+                "strikethrough_detected_pages": 0,
+                "summarization_input_tokens_used": 0,
+                "summarization_output_tokens_used": 0,
+            },
+        },
+    },
+    docs="Tensorlake: Webhooks (document ingestion)",
+)
