@@ -1,14 +1,14 @@
-"""pytest wiring of pytest-jobhooks: options, ini settings, markers and fixtures.
+"""pytest wiring of pytest-jobhooks, registered through the ``pytest11`` entry point as ``jobhooks``.
 
-Registered through the ``pytest11`` entry point as ``jobhooks``. It imports
-nothing heavy at start-up: the library is loaded when a fixture first needs it.
+Each feature keeps its options, markers and fixtures in its own module under
+``_plugin/``; this module only loads them. None of them imports anything heavy
+at start-up: the library is loaded when a fixture or hook first needs it.
 """
 
 from __future__ import annotations
 
-import pytest
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    """Register the ``jobhooks`` option group (filled by the features that need options)."""
-    parser.getgroup("jobhooks", "job-status webhook testing (pytest-jobhooks)")
+pytest_plugins = [
+    "pytest_jobhooks._plugin.options",
+    "pytest_jobhooks._plugin.factories",
+    "pytest_jobhooks._plugin.server",
+]
