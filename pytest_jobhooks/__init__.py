@@ -10,7 +10,16 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from .errors import JobhooksError, PayloadValidationError, Problem, UnknownVendorError, VendorDefinitionError
+from .errors import (
+    CaptureServerError,
+    FactoryError,
+    JobhooksError,
+    PayloadValidationError,
+    Problem,
+    SignatureError,
+    UnknownVendorError,
+    VendorDefinitionError,
+)
 
 if TYPE_CHECKING:
     from .catalog import detect_vendor, job_state, validate_payload
@@ -21,12 +30,15 @@ if TYPE_CHECKING:
 __all__ = [
     "UNIFIED_STATUSES",
     "VENDORS",
+    "CaptureServerError",
     "DeliveryStyle",
+    "FactoryError",
     "JobState",
     "JobhooksError",
     "Lifecycle",
     "PayloadValidationError",
     "Problem",
+    "SignatureError",
     "UnifiedStatus",
     "UnknownVendorError",
     "Vendor",

@@ -53,3 +53,23 @@ class UnknownVendorError(JobhooksError, KeyError):
 
 class VendorDefinitionError(JobhooksError, ValueError):
     """A :class:`~pytest_jobhooks.Vendor` or lifecycle definition contradicts itself."""
+
+
+class FactoryError(JobhooksError, ValueError):
+    """A factory was asked for something the vendor cannot produce (unknown status, outcome, defect...)."""
+
+
+class SignatureError(JobhooksError, ValueError):
+    """A webhook signature is missing, malformed, stale, from the future or does not match.
+
+    :attr:`reason` is a short machine-readable cause (``missing-header``, ``malformed``,
+    ``stale``, ``future``, ``mismatch``); the message explains it.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        super().__init__(message)
+
+
+class CaptureServerError(JobhooksError, RuntimeError):
+    """The capture server could not start, or was used wrongly (e.g. a bad scripted response)."""
