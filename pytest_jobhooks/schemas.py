@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from pydantic_core import CoreSchema
 
 from .errors import JobhooksError
 from .vendors import VENDORS, get_vendor
-from .vendors._vendor import AnyVendor, JsonObject
+from .vendors._vendor import AnyVendor, DeliveryStyle, JsonObject, JsonValue
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -76,7 +76,33 @@ def generate_schema(vendor: str | AnyVendor) -> JsonObject:
     if spec.schema_type is not None:
         header["title"] = f"{spec.title} webhook payload"
         header["description"] = f"{spec.docs}. One of: " + ", ".join(str(d.get("title")) for d in _referenced(body))
-    return {**header, **body}
+    return {**header, "x-lifecycle": _lifecycle(spec), "x-delivery": _delivery(spec.delivery), **body}
+
+
+def _lifecycle(spec: AnyVendor) -> JsonObject:
+    # An annotation (unknown keywords are ignored by validators) so the contract carries the lifecycle too.
+    life = spec.lifecycle
+    return {
+        "description": f"Job lifecycle of {spec.title}. {life.note}".strip(),
+        "states": _names(life.states),
+        "initial": _names(sorted(life.initial)),
+        "transitions": {s: _names(sorted(life.transitions[s])) for s in life.states if life.transitions[s]},
+        "terminal": _names(sorted(life.terminal)),
+        "unified": {state: _names(life.unified[state]) for state in life.states},
+    }
+
+
+def _names(values: Iterable[str]) -> list[JsonValue]:
+    return [value for value in values]  # a list[str] is not a list[JsonValue] to mypy
+
+
+def _delivery(style: DeliveryStyle) -> JsonObject:
+    out: JsonObject = {"method": style.method, "encoding": style.encoding, "signing": style.signing}
+    if style.note:
+        out["note"] = style.note
+    if style.alternatives:
+        out["alternatives"] = [_delivery(alt) for alt in style.alternatives]
+    return out
 
 
 def generated_files() -> Iterator[tuple[str, str]]:

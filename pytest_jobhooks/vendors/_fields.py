@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 _RFC3339 = re.compile(r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))")
 
@@ -53,6 +53,16 @@ Rfc3339 = Annotated[
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
 """A string holding an RFC 3339 date-time (JSON Schema ``format: date-time``)."""
+
+
+def _integral(value: object) -> object:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Count = Annotated[int, Field(ge=0), BeforeValidator(_integral)]
+"""A non-negative integer as JSON Schema counts them: ``10.0`` is 10 (``10.5``, ``"10"`` and ``True`` are not)."""
 
 NonEmptyStr = Annotated[str, StringConstraints(min_length=1)]
 """A string with at least one character."""

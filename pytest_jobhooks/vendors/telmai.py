@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from ._fields import NonEmptyStr, VendorModel
+from ._fields import Count, NonEmptyStr, VendorModel
 from ._vendor import DeliveryStyle, Lifecycle, Vendor
 
 TelmaiStatus = Literal["PREPARING", "BATCH_WAIT", "IN_PROGRESS", "FINISHED", "FAILED"]
@@ -41,10 +41,9 @@ class TelmaiJobStatus(VendorModel):
         )
     )
     details: str = Field(description="Doc: 'Description of job status'.")
-    upload_timestamp: int | None = Field(
+    upload_timestamp: Count | None = Field(
         default=None,
         alias="uploadTimestamp",
-        ge=0,
         description=(
             "Optional. Documented by an older version of Telmai's page: epoch milliseconds, "
             "the same for every status of one job."

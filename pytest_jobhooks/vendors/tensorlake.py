@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from ._fields import NonEmptyStr, Rfc3339, VendorModel, parse_rfc3339
+from ._fields import Count, NonEmptyStr, Rfc3339, VendorModel, parse_rfc3339
 from ._vendor import DeliveryStyle, Lifecycle, Vendor
 
 TensorlakeStatus = Literal["pending", "failure", "successful"]
@@ -29,15 +29,15 @@ class TensorlakeUsage(VendorModel):
 
     model_config = ConfigDict(title="Tensorlake usage")
 
-    pages_parsed: int = Field(ge=0, description="Doc (Job Completed example): pages parsed.")
-    extraction_input_tokens_used: int = Field(ge=0, description="Doc: extraction input tokens used.")
-    extraction_output_tokens_used: int = Field(ge=0, description="Doc: extraction output tokens used.")
-    ocr_input_tokens_used: int = Field(ge=0, description="Doc: OCR input tokens used.")
-    ocr_output_tokens_used: int = Field(ge=0, description="Doc: OCR output tokens used.")
-    signature_detected_pages: int = Field(ge=0, description="Doc: pages where a signature was detected.")
-    strikethrough_detected_pages: int = Field(ge=0, description="Doc: pages where strikethrough was detected.")
-    summarization_input_tokens_used: int = Field(ge=0, description="Doc: summarization input tokens used.")
-    summarization_output_tokens_used: int = Field(ge=0, description="Doc: summarization output tokens used.")
+    pages_parsed: Count = Field(description="Doc (Job Completed example): pages parsed.")
+    extraction_input_tokens_used: Count = Field(description="Doc: extraction input tokens used.")
+    extraction_output_tokens_used: Count = Field(description="Doc: extraction output tokens used.")
+    ocr_input_tokens_used: Count = Field(description="Doc: OCR input tokens used.")
+    ocr_output_tokens_used: Count = Field(description="Doc: OCR output tokens used.")
+    signature_detected_pages: Count = Field(description="Doc: pages where a signature was detected.")
+    strikethrough_detected_pages: Count = Field(description="Doc: pages where strikethrough was detected.")
+    summarization_input_tokens_used: Count = Field(description="Doc: summarization input tokens used.")
+    summarization_output_tokens_used: Count = Field(description="Doc: summarization output tokens used.")
 
 
 class TensorlakeJobEvent(VendorModel):
@@ -66,11 +66,17 @@ class TensorlakeJobEvent(VendorModel):
                 },
                 {
                     "if": {"properties": {"status": {"const": "failure"}}, "required": ["status"]},
-                    "then": {"required": ["error", "finished_at"]},
+                    "then": {
+                        "required": ["error", "finished_at"],
+                        "properties": {"error": {"type": "string"}, "finished_at": {"type": "string"}},
+                    },
                 },
                 {
                     "if": {"properties": {"status": {"const": "successful"}}, "required": ["status"]},
-                    "then": {"required": ["finished_at", "usage"]},
+                    "then": {
+                        "required": ["finished_at", "usage"],
+                        "properties": {"finished_at": {"type": "string"}, "usage": {"type": "object"}},
+                    },
                 },
             ],
         },
