@@ -232,7 +232,8 @@ def _closest_branch(context: list[SchemaError]) -> list[SchemaError]:
     ]
     if not meant:
         return []
-    return min(meant, key=len)
+    # The branch the payload got furthest into (deepest error) was meant; then the one with fewest errors.
+    return max(meant, key=lambda errs: (max(len(e.relative_path) for e in errs), -len(errs)))
 
 
 def _message(error: SchemaError) -> str:

@@ -362,3 +362,17 @@ def test_svix_headers_narrow_detection_to_signed_vendors() -> None:
 )
 def test_detect_returns_none_when_nothing_fits(payload: object) -> None:
     assert jh.detect_vendor(payload) is None
+
+
+def test_tamr_errors_come_from_the_shape_the_payload_was_meant_to_have() -> None:
+    # Several problems in a plain event must not be reported as "not a CloudEvents envelope".
+    lines = problems("tamr", {"jobId": "42", "type": "LOAD_SOURCE", "status": {"state": "FINISHED"}})
+    assert lines == [
+        "$: 'sourceDisplayName' is a required property",
+        "$: 'sourceId' is a required property",
+        "$: 'statusHistory' is a required property",
+        "$.status: 'stateStartTime' is a required property",
+        "$.status.state: 'FINISHED' is not one of ['PENDING', 'RUNNING', 'STOPPING', 'DONE']",
+    ]
+    envelope = {"specversion": "1.0", "id": "e1", "source": "/tamr", "type": "t", "data": {"jobId": "42"}}
+    assert problems("tamr", envelope)[0] == "$.data: 'status' is a required property"
