@@ -33,23 +33,25 @@ CHECK = textwrap.dedent(
 )
 
 
+def run(*args: object) -> str:
+    result = subprocess.run([str(a) for a in args], capture_output=True, text=True)
+    assert result.returncode == 0, f"{args} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
     dist = work / "dist"
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "-q"]
-    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", dist, ROOT], check=True)
+    # No build isolation: hatchling comes from the test extra, so no download is needed here.
+    run(*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", dist, ROOT)
     [wheel] = dist.glob("pytest_jobhooks-*.whl")
     env = work / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", env], check=True)
+    run(sys.executable, "-m", "venv", "--without-pip", env)
     python = env / "bin" / "python"
-    subprocess.run([*pip, "--python", python, "install", "--no-deps", wheel], check=True)
-    site = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    run(*pip, "--python", python, "install", "--no-deps", wheel)
+    site = run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").strip()
     # Third-party dependencies come from this environment; a plain path line adds no .pth hooks,
     # so the editable install of the source tree stays invisible.
     (Path(site) / "_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
