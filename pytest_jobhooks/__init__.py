@@ -24,6 +24,7 @@ from .errors import (
 if TYPE_CHECKING:
     from .catalog import detect_vendor, job_state, validate_payload
     from .schemas import load_schema, schema_path
+    from .sequences import assert_job_sequence, assert_valid_lifecycle, timeline
     from .vendors import VENDORS, get_vendor, register_vendor, unregister_vendor
     from .vendors._vendor import UNIFIED_STATUSES, DeliveryStyle, JobState, Lifecycle, UnifiedStatus, Vendor
 
@@ -43,12 +44,15 @@ __all__ = [
     "UnknownVendorError",
     "Vendor",
     "VendorDefinitionError",
+    "assert_job_sequence",
+    "assert_valid_lifecycle",
     "detect_vendor",
     "get_vendor",
     "job_state",
     "load_schema",
     "register_vendor",
     "schema_path",
+    "timeline",
     "unregister_vendor",
     "validate_payload",
 ]
@@ -69,6 +73,9 @@ _LAZY = {
     "validate_payload": ".catalog",
     "load_schema": ".schemas",
     "schema_path": ".schemas",
+    "assert_job_sequence": ".sequences",
+    "assert_valid_lifecycle": ".sequences",
+    "timeline": ".sequences",
 }
 
 

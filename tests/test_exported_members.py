@@ -38,7 +38,7 @@ def test_every_public_name_resolves_and_has_a_docstring(name: str) -> None:
 def test_public_names_match_dir() -> None:
     # "@py_builtins" and the like are added by pytest's assertion rewriting of plugin modules.
     public = {name for name in dir(pytest_jobhooks) if not name.startswith(("_", "@"))}
-    submodules = {"catalog", "cli", "errors", "plugin", "schemas", "vendors"}
+    submodules = {"catalog", "cli", "errors", "plugin", "schemas", "sequences", "vendors"}
     assert public - submodules - {"annotations", "import_module", "TYPE_CHECKING"} <= set(pytest_jobhooks.__all__)
 
 
