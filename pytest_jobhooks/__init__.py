@@ -23,33 +23,44 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .catalog import detect_vendor, job_state, validate_payload
+    from .factories import INVALID_DEFECTS, OMIT, SeededFactory, build, invalid, lifecycle, outcomes
     from .schemas import load_schema, schema_path
     from .sequences import assert_job_sequence, assert_valid_lifecycle, timeline
     from .vendors import VENDORS, get_vendor, register_vendor, unregister_vendor
+    from .vendors._factory import JobHistory, VendorFactory
     from .vendors._vendor import UNIFIED_STATUSES, DeliveryStyle, JobState, Lifecycle, UnifiedStatus, Vendor
 
 __all__ = [
+    "INVALID_DEFECTS",
+    "OMIT",
     "UNIFIED_STATUSES",
     "VENDORS",
     "CaptureServerError",
     "DeliveryStyle",
     "FactoryError",
+    "JobHistory",
     "JobState",
     "JobhooksError",
     "Lifecycle",
     "PayloadValidationError",
     "Problem",
+    "SeededFactory",
     "SignatureError",
     "UnifiedStatus",
     "UnknownVendorError",
     "Vendor",
     "VendorDefinitionError",
+    "VendorFactory",
     "assert_job_sequence",
     "assert_valid_lifecycle",
+    "build",
     "detect_vendor",
     "get_vendor",
+    "invalid",
     "job_state",
+    "lifecycle",
     "load_schema",
+    "outcomes",
     "register_vendor",
     "schema_path",
     "timeline",
@@ -69,6 +80,15 @@ _LAZY = {
     "register_vendor": ".vendors",
     "unregister_vendor": ".vendors",
     "detect_vendor": ".catalog",
+    "INVALID_DEFECTS": ".factories",
+    "OMIT": ".factories",
+    "SeededFactory": ".factories",
+    "build": ".factories",
+    "invalid": ".factories",
+    "lifecycle": ".factories",
+    "outcomes": ".factories",
+    "JobHistory": ".vendors._factory",
+    "VendorFactory": ".vendors._factory",
     "job_state": ".catalog",
     "validate_payload": ".catalog",
     "load_schema": ".schemas",

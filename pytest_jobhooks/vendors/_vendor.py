@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from jsonschema.protocols import Validator
     from pydantic import TypeAdapter
 
+    from ._factory import VendorFactory
+
 JsonValue = Union[None, bool, int, float, str, list["JsonValue"], dict[str, "JsonValue"]]  # noqa: UP007
 """Any value JSON can hold."""
 
@@ -141,7 +143,9 @@ class Vendor(Generic[M]):
     holds the vendor's documented example payloads by name (``<state>.<variant>``).
     ``schema_type`` is what the JSON Schema is generated from when it differs
     from ``model`` (Tamr also accepts a CloudEvents envelope) and ``unwrap``
-    turns such a payload into the model's shape.
+    turns such a payload into the model's shape. ``factory`` makes realistic
+    payloads and lifecycles for :mod:`pytest_jobhooks.factories` (without one,
+    those fall back to ``examples``).
     """
 
     name: str
@@ -157,6 +161,7 @@ class Vendor(Generic[M]):
     docs: str = ""
     schema_type: object = None
     unwrap: Callable[[JsonObject], JsonObject] | None = None
+    factory: VendorFactory | None = None
 
     def state_of(self, model: M) -> JobState:
         """The :class:`JobState` a validated payload describes."""

@@ -7,12 +7,15 @@ forms are accepted.
 
 from __future__ import annotations
 
+import random
+from datetime import datetime
 from typing import Literal
 
 from pydantic import ConfigDict, Field
 
+from ._factory import JobHistory, VendorFactory, random_uuid
 from ._fields import NonEmptyStr, VendorModel
-from ._vendor import DeliveryStyle, Lifecycle, Vendor
+from ._vendor import DeliveryStyle, JsonObject, Lifecycle, Vendor
 
 GoFetchStatus = Literal["fetcher_approaching_dropoff", "delivered"]
 
@@ -37,6 +40,21 @@ class GoFetchJobStatus(VendorModel):
             "(the doc says 'etc.': other values exist but are undocumented)."
         )
     )
+
+
+# Factory: realistic payloads and job histories (used by pytest_jobhooks.factories).
+
+
+def _factory_job(rng: random.Random, job_id: str | None, start: datetime) -> JsonObject:
+    # GoFetch's later API uses UUID job ids.
+    return {"job_id": job_id if job_id is not None else random_uuid(rng)}
+
+
+def _factory_payload(rng: random.Random, history: JobHistory) -> JsonObject:
+    return {**history.job, "job_status": history.state}
+
+
+_FACTORY = VendorFactory(job=_factory_job, payload=_factory_payload, status_path=lambda payload: ("job_status",))
 
 
 VENDOR = Vendor(
@@ -66,4 +84,5 @@ VENDOR = Vendor(
         },
     },
     docs="GoFetch: Job status webhook (public_api/v1)",
+    factory=_FACTORY,
 )

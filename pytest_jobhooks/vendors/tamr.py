@@ -8,12 +8,15 @@ identifier names and the ``status`` object are documented).
 
 from __future__ import annotations
 
+import random
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Literal, get_args
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from ..errors import VendorDefinitionError
+from ._factory import JobHistory, VendorFactory, bool_option, check_outcome_option, rfc3339
 from ._fields import NonEmptyStr, Rfc3339, VendorModel, parse_rfc3339
 from ._vendor import DeliveryStyle, JsonObject, JsonValue, Lifecycle, UnifiedStatus, Vendor
 
@@ -227,6 +230,95 @@ def _doc_event(status: JsonObject) -> JsonObject:
     }
 
 
+# Factory: realistic payloads and job histories (used by pytest_jobhooks.factories).
+
+_RESOURCE_NAMES = {
+    "source": ("Customers", "CRM Accounts", "Salesforce Contacts", "ERP Suppliers", "Web Leads", "Product Catalog"),
+    "dataProduct": ("Customer Mastering", "Supplier Mastering", "Product Golden Records", "Householding"),
+    "workflow": ("Nightly Customer Refresh", "Weekly Supplier Sync", "Daily Product Update", "Hourly Lead Merge"),
+    "destination": ("Snowflake Analytics", "BigQuery Golden Records", "S3 Export", "Salesforce Sync"),
+}
+_ID_PREFIX = {"source": "src", "dataProduct": "dp", "workflow": "wf", "destination": "dst"}
+# The doc table's "Returned Empty Identifier Values" column: sent, but as empty strings.
+_SENT_EMPTY = {
+    "UPDATE_DATA_PRODUCT": ("workflowId", "workflowDisplayName"),
+    "UPDATE_WORKFLOW": ("dataProductId", "dataProductDisplayName"),
+    "PUBLISH_DESTINATION": ("dataProductId", "dataProductDisplayName"),
+}
+_STOPPED = ("STOPPED_BY_USER", "The job was stopped by a user.")
+_PLANNING_FAILED = (
+    "PLANNING_FAILED",
+    "Something went wrong while planning the job. Please verify the configuration is correct and try again.",
+)
+# Only STOPPED_BY_USER and PLANNING_FAILED are documented; these run-time reasons are invented in the same style.
+_RUN_FAILURES = (
+    ("EXECUTION_FAILED", "Something went wrong while running the job. Please try again."),
+    ("RESOURCE_EXHAUSTED", "The job ran out of resources before it could finish."),
+    ("SOURCE_UNAVAILABLE", "The job could not read from the source. Please verify the connection and try again."),
+)
+
+
+def _factory_job(rng: random.Random, job_id: str | None, start: datetime) -> JsonObject:
+    job_type = rng.choice(get_args(TamrJobType))
+    drawn = str(rng.randint(1_000, 99_999_999))  # drawn even when given, so the rest stays the same
+    job: JsonObject = {"jobId": job_id if job_id is not None else drawn, "type": job_type}
+    names = (*_REQUIRED[job_type], *_OPTIONAL.get(job_type, ()))
+    for kind in dict.fromkeys(name.removesuffix("DisplayName").removesuffix("Id") for name in names):
+        display = rng.choice(_RESOURCE_NAMES[kind])
+        job[f"{kind}Id"] = f"{_ID_PREFIX[kind]}_{display.lower().replace(' ', '_')}"
+        job[f"{kind}DisplayName"] = display
+    for name in _SENT_EMPTY.get(job_type, ()):
+        job[name] = ""
+    return {name: job[name] for name in ("jobId", "type", *IDENTIFIERS) if name in job}
+
+
+def _factory_plan(rng: random.Random, outcome: UnifiedStatus, options: Mapping[str, object]) -> list[str]:
+    planning_failure = bool_option(options, "planning_failure", rng, 0.25)
+    stopping = bool_option(options, "stopping", rng, 0.7)
+    stopped_before_start = rng.random() < 0.3
+    check_outcome_option(options, "planning_failure", outcome, "failed")
+    check_outcome_option(options, "stopping", outcome, "cancelled")
+    if outcome == "failed" and planning_failure:
+        return ["PENDING", "DONE"]
+    if outcome == "cancelled" and stopping:
+        return ["PENDING", "RUNNING", "STOPPING", "DONE"]
+    if outcome == "cancelled" and stopped_before_start:
+        return ["PENDING", "DONE"]
+    return ["PENDING", "RUNNING", "DONE"]
+
+
+def _status(state: str, time: datetime) -> JsonObject:
+    return {"state": state, "stateStartTime": rfc3339(time)}
+
+
+def _factory_payload(rng: random.Random, history: JobHistory) -> JsonObject:
+    status = _status(history.state, history.time)
+    if history.state == "DONE" and history.outcome != "succeeded":
+        if history.outcome == "cancelled":
+            reason, message = _STOPPED
+        elif history.previous == "PENDING":
+            reason, message = _PLANNING_FAILED
+        else:
+            reason, message = rng.choice(_RUN_FAILURES)
+        status["error"] = {"reason": reason, "message": message}
+    past: list[JsonValue] = [
+        _status(state, time) for state, time in zip(history.states[:-1], history.times[:-1], strict=True)
+    ]
+    return {**history.job, "status": status, "statusHistory": past}
+
+
+_FACTORY = VendorFactory(
+    job=_factory_job,
+    payload=_factory_payload,
+    status_path=lambda payload: ("status", "state"),
+    plan=_factory_plan,
+    options={
+        "planning_failure": "outcome failed: the job fails in planning, PENDING -> DONE (drawn if not set)",
+        "stopping": "outcome cancelled: the job is stopped while running, through STOPPING (drawn if not set)",
+    },
+)
+
+
 VENDOR = Vendor(
     name="tamr",
     title="Tamr",
@@ -282,4 +374,5 @@ VENDOR = Vendor(
     docs="Tamr: /webhooks/v1alpha1/jobEvents",
     schema_type=TamrJobEvent | TamrCloudEvent,
     unwrap=_unwrap,
+    factory=_FACTORY,
 )

@@ -7,12 +7,16 @@ documented; the lifecycle below is inferred from the status names and the page's
 
 from __future__ import annotations
 
+import random
+from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import Literal
 
 from pydantic import ConfigDict, Field
 
+from ._factory import JobHistory, VendorFactory, int_option, random_uuid
 from ._fields import Count, NonEmptyStr, VendorModel
-from ._vendor import DeliveryStyle, Lifecycle, Vendor
+from ._vendor import DeliveryStyle, JsonObject, Lifecycle, UnifiedStatus, Vendor
 
 TelmaiStatus = Literal["PREPARING", "BATCH_WAIT", "IN_PROGRESS", "FINISHED", "FAILED"]
 
@@ -49,6 +53,58 @@ class TelmaiJobStatus(VendorModel):
             "the same for every status of one job."
         ),
     )
+
+
+# Factory: realistic payloads and job histories (used by pytest_jobhooks.factories).
+
+_COMPANIES = ("acme", "northwind", "globex", "initech", "umbrella", "hooli", "wayne", "stark", "tyrell", "soylent")
+_ENVIRONMENTS = ("prod", "analytics", "data", "dev", "staging", "eu", "us")
+_DETAILS: dict[str, tuple[str, ...]] = {
+    "PREPARING": ("Preparing job", "Job is being prepared", "Preparing data source"),
+    "BATCH_WAIT": ("Waiting for the next batch", "Waiting for batch data", "Batch wait"),
+    "IN_PROGRESS": ("Job is running", "Profiling in progress", "Processing data"),
+    "FINISHED": ("Job completed successfully",),
+}
+_FAILURES = (
+    "Job failed: connection to the data source timed out",
+    "Job failed: permission denied reading the source table",
+    "Job failed: the source schema changed while the job was running",
+    "Job failed: out of memory while profiling",
+    "Job failed: source file not found",
+)
+
+
+def _factory_job(rng: random.Random, job_id: str | None, start: datetime) -> JsonObject:
+    # The doc's example: a kebab-case tenant, a UUID source, job-<date>-<counter>.
+    tenant = f"{rng.choice(_COMPANIES)}-{rng.choice(_ENVIRONMENTS)}"
+    source = random_uuid(rng)
+    drawn = f"job-{start.astimezone(timezone.utc):%Y%m%d}-{rng.randint(1, 999):03d}"
+    return {"tenant": tenant, "source": source, "jobId": job_id if job_id is not None else drawn}
+
+
+def _factory_plan(rng: random.Random, outcome: UnifiedStatus, options: Mapping[str, object]) -> list[str]:
+    rounds = int_option(options, "batch_wait_rounds", rng, (0, 0, 0, 0, 1, 1, 2, 3))
+    path = ["PREPARING", "IN_PROGRESS", *["BATCH_WAIT", "IN_PROGRESS"] * rounds]
+    if outcome == "succeeded":
+        return [*path, "FINISHED"]
+    # A job can fail at any point; rounds asked for explicitly are all run first.
+    cut = rng.randint(1, len(path))
+    return [*path[: len(path) if "batch_wait_rounds" in options else cut], "FAILED"]
+
+
+def _factory_payload(rng: random.Random, history: JobHistory) -> JsonObject:
+    state = history.state
+    details = rng.choice(_FAILURES) if state == "FAILED" else rng.choice(_DETAILS[state])
+    return {**history.job, "status": state, "details": details}
+
+
+_FACTORY = VendorFactory(
+    job=_factory_job,
+    payload=_factory_payload,
+    status_path=lambda payload: ("status",),
+    plan=_factory_plan,
+    options={"batch_wait_rounds": "how many BATCH_WAIT -> IN_PROGRESS rounds the job goes through (drawn if not set)"},
+)
 
 
 VENDOR = Vendor(
@@ -89,4 +145,5 @@ VENDOR = Vendor(
         }
     },
     docs="Telmai: Jobs Status Notification",
+    factory=_FACTORY,
 )

@@ -6,13 +6,15 @@ is inferred from the page's three example payloads.
 
 from __future__ import annotations
 
+import random
 from datetime import datetime
 from typing import Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
+from ._factory import JobHistory, VendorFactory, random_token, rfc3339
 from ._fields import Count, NonEmptyStr, Rfc3339, VendorModel, parse_rfc3339
-from ._vendor import DeliveryStyle, Lifecycle, Vendor
+from ._vendor import DeliveryStyle, JsonObject, Lifecycle, Vendor
 
 TensorlakeStatus = Literal["pending", "failure", "successful"]
 
@@ -122,6 +124,65 @@ class TensorlakeJobEvent(VendorModel):
         return self
 
 
+# Factory: realistic payloads and job histories (used by pytest_jobhooks.factories).
+
+_PARSE_ERRORS = (
+    "Failed to download the file: 404 Not Found",
+    "The document is password protected",
+    "Unsupported file type: application/zip",
+    "Parsing timed out after 900 seconds",
+    "The file is empty",
+    "Page limit exceeded: the document has more pages than your plan allows",
+)
+
+
+def _factory_job(rng: random.Random, job_id: str | None, start: datetime) -> JsonObject:
+    return {"job_id": job_id if job_id is not None else f"parse_{random_token(rng, 21)}"}
+
+
+def _tokens(rng: random.Random, used: float, pages: int, per_page: tuple[int, int]) -> tuple[int, int]:
+    """(input, output) token counts of one optional feature: zero when the job did not use it."""
+    if rng.random() >= used:
+        return 0, 0
+    return pages * rng.randint(*per_page) + rng.randint(200, 1_500), rng.randint(40, 2_500)
+
+
+def _usage(rng: random.Random) -> JsonObject:
+    pages = rng.randint(1, rng.choice((3, 12, 40, 250)))
+    ocr_in, ocr_out = _tokens(rng, 0.7, pages, (900, 1_800))
+    extraction_in, extraction_out = _tokens(rng, 0.5, pages, (700, 2_000))
+    summary_in, summary_out = _tokens(rng, 0.25, pages, (600, 1_500))
+    signatures = rng.randint(1, min(pages, 3)) if rng.random() < 0.2 else 0
+    strikethroughs = rng.randint(1, min(pages, 2)) if rng.random() < 0.1 else 0
+    return {
+        "pages_parsed": pages,
+        "extraction_input_tokens_used": extraction_in,
+        "extraction_output_tokens_used": extraction_out,
+        "ocr_input_tokens_used": ocr_in,
+        "ocr_output_tokens_used": ocr_out,
+        "signature_detected_pages": signatures,
+        "strikethrough_detected_pages": strikethroughs,
+        "summarization_input_tokens_used": summary_in,
+        "summarization_output_tokens_used": summary_out,
+    }
+
+
+def _factory_payload(rng: random.Random, history: JobHistory) -> JsonObject:
+    payload: JsonObject = {**history.job, "status": history.state}
+    if history.state == "failure":
+        payload["error"] = rng.choice(_PARSE_ERRORS)
+    # The doc writes times without fractions of a second.
+    payload["created_at"] = rfc3339(history.started, ms=False)
+    if history.state != "pending":
+        payload["finished_at"] = rfc3339(history.time, ms=False)
+    if history.state == "successful":
+        payload["usage"] = _usage(rng)
+    return payload
+
+
+_FACTORY = VendorFactory(job=_factory_job, payload=_factory_payload, status_path=lambda payload: ("status",))
+
+
 VENDOR = Vendor(
     name="tensorlake",
     title="Tensorlake document ingestion",
@@ -167,4 +228,5 @@ VENDOR = Vendor(
         },
     },
     docs="Tensorlake: Webhooks (document ingestion)",
+    factory=_FACTORY,
 )

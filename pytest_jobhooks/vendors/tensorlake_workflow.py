@@ -7,12 +7,15 @@ succeeded, else ``failure``) is derived, and inferred.
 
 from __future__ import annotations
 
+import random
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
+from ._factory import JobHistory, VendorFactory, random_token
 from ._fields import NonEmptyStr, VendorModel
-from ._vendor import DeliveryStyle, Lifecycle, Vendor
+from ._vendor import DeliveryStyle, JsonObject, JsonValue, Lifecycle, Vendor
 
 FunctionStatus = Literal["success", "failure"]
 
@@ -45,6 +48,45 @@ class TensorlakeWorkflowEvent(VendorModel):
         return all(status == "success" for status in self.fn_status.values())
 
 
+# Factory: realistic payloads (used by pytest_jobhooks.factories).
+
+_APPLICATIONS = {
+    "invoice_extractor": ("fetch_document", "parse_pages", "extract_line_items", "validate_totals", "store_invoice"),
+    "contract_summarizer": ("fetch_document", "parse_document", "summarize_clauses", "store_summary"),
+    "kyc_document_check": ("fetch_id_document", "ocr_document", "detect_signature", "match_identity"),
+    "receipt_parser": ("fetch_receipt", "parse_receipt", "store_expense"),
+    "email_classifier": ("fetch_email", "classify_email", "route_email"),
+}
+
+
+def _factory_job(rng: random.Random, job_id: str | None, start: datetime) -> JsonObject:
+    name = rng.choice(sorted(_APPLICATIONS))
+    steps = _APPLICATIONS[name]
+    functions: list[JsonValue] = list(steps[: rng.randint(1, len(steps))])
+    invocation = job_id if job_id is not None else f"invocation_{random_token(rng, 16)}"
+    return {"workflow_name": name, "invocation_id": invocation, "functions": functions}
+
+
+def _factory_payload(rng: random.Random, history: JobHistory) -> JsonObject:
+    job = history.job
+    functions = job["functions"]
+    assert isinstance(functions, list)
+    # A failed function leaves the ones after it unfinished: they fail too.
+    first_failure = len(functions) if history.state == "success" else rng.randrange(len(functions))
+    fn_status: JsonObject = {
+        str(name): "success" if index < first_failure else "failure" for index, name in enumerate(functions)
+    }
+    return {"workflow_name": job["workflow_name"], "invocation_id": job["invocation_id"], "fn_status": fn_status}
+
+
+def _status_path(payload: JsonObject) -> tuple[str, ...]:
+    fn_status = payload.get("fn_status")
+    return ("fn_status", next(iter(fn_status))) if isinstance(fn_status, dict) and fn_status else ("fn_status",)
+
+
+_FACTORY = VendorFactory(job=_factory_job, payload=_factory_payload, status_path=_status_path)
+
+
 VENDOR = Vendor(
     name="tensorlake-workflow",
     title="Tensorlake workflow",
@@ -68,4 +110,5 @@ VENDOR = Vendor(
         }
     },
     docs="Tensorlake: Workflow Webhook Payload",
+    factory=_FACTORY,
 )
