@@ -17,7 +17,7 @@ from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import CoreSchema
 
 from .errors import JobhooksError
-from .vendors import VENDORS, get_vendor
+from .vendors import VENDORS, get_vendor, is_builtin
 from .vendors._vendor import AnyVendor, DeliveryStyle, JsonObject, JsonValue
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -47,7 +47,7 @@ def schema_path(vendor: str | AnyVendor) -> Path:
     Vendors registered at runtime have no file: use :func:`load_schema` for them.
     """
     spec = get_vendor(vendor)
-    if not _is_builtin(spec):
+    if not is_builtin(spec):
         raise JobhooksError(f"vendor {spec.name!r} was registered at runtime and has no schema file")
     return schema_dir() / f"{spec.name}.schema.json"
 
@@ -58,7 +58,7 @@ def load_schema(vendor: str | AnyVendor) -> JsonObject:
     Built-in vendors read their shipped file; runtime-registered ones are generated from the model.
     """
     spec = get_vendor(vendor)
-    if _is_builtin(spec):
+    if is_builtin(spec):
         return copy.deepcopy(_read(schema_path(spec)))
     return generate_schema(spec)
 
@@ -108,7 +108,7 @@ def _delivery(style: DeliveryStyle) -> JsonObject:
 def generated_files() -> Iterator[tuple[str, str]]:
     """Every file ``python -m pytest_jobhooks schemas`` writes, as (relative path, text)."""
     for spec in VENDORS.values():
-        if not _is_builtin(spec):
+        if not is_builtin(spec):
             continue
         yield f"{spec.name}.schema.json", _dump(generate_schema(spec))
         for name, example in spec.examples.items():
@@ -129,10 +129,6 @@ def _referenced(body: JsonObject) -> Iterator[JsonObject]:
 
 def _dump(value: object) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-
-
-def _is_builtin(spec: AnyVendor) -> bool:
-    return spec.model.__module__.startswith(f"{__package__}.vendors.")
 
 
 @cache

@@ -80,6 +80,18 @@ def test_vendor_object_can_be_used_without_registering() -> None:
     assert "unregistered" not in VENDORS
 
 
+def test_a_copy_of_a_builtin_vendor_gets_a_generated_schema() -> None:
+    import dataclasses
+
+    copy = jh.register_vendor(dataclasses.replace(VENDORS["telmai"], name="telmai-eu"))
+    try:
+        assert jh.load_schema("telmai-eu")["$id"] == "urn:pytest-jobhooks:schemas:telmai-eu"
+        with pytest.raises(jh.JobhooksError, match="has no schema file"):
+            jh.schema_path(copy)
+    finally:
+        jh.unregister_vendor("telmai-eu")
+
+
 def test_unregistered_name_is_unknown_afterwards() -> None:
     jh.register_vendor(in_house("temporary"))
     jh.unregister_vendor("temporary")

@@ -65,6 +65,11 @@ def get_vendor(vendor: str | AnyVendor) -> AnyVendor:
         raise UnknownVendorError(vendor, sorted(_registry)) from None
 
 
+def is_builtin(vendor: AnyVendor) -> bool:
+    """Whether ``vendor`` is one of the built-in vendor objects (which ship a schema file)."""
+    return any(vendor is builtin for builtin in _BUILTIN_VENDORS)
+
+
 def _check_examples(vendor: AnyVendor) -> None:
     from ..catalog import validate_payload
     from ..errors import PayloadValidationError
@@ -76,6 +81,5 @@ def _check_examples(vendor: AnyVendor) -> None:
             raise VendorDefinitionError(f"{vendor.name} example {name!r} is invalid: {exc}") from None
 
 
-for _module in _BUILTIN:
-    _vendor = import_module(f"{__name__}.{_module}").VENDOR
-    _registry[_vendor.name] = _vendor
+_BUILTIN_VENDORS: tuple[AnyVendor, ...] = tuple(import_module(f"{__name__}.{m}").VENDOR for m in _BUILTIN)
+_registry.update((vendor.name, vendor) for vendor in _BUILTIN_VENDORS)

@@ -1,0 +1,16 @@
+"""Load the library and its heavy dependencies once, before any in-process pytester run.
+
+pytester restores ``sys.modules`` after each in-process run, so anything first
+imported inside one is imported again in the next (slow, and it would leave two
+copies of classes such as ``Vendor`` in play). Importing them here keeps one copy.
+"""
+
+from __future__ import annotations
+
+import hypothesis  # noqa: F401
+import jsonschema  # noqa: F401
+
+import pytest_jobhooks as jh
+
+for _name in jh.__all__:
+    getattr(jh, _name)
