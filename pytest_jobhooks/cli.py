@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .recordings import LineVerdict
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -15,7 +21,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     schemas = commands.add_parser("schemas", help="write the JSON Schemas and documented examples")
     schemas.add_argument("--dir", type=Path, default=Path("schemas"), help="target folder (default: ./schemas)")
     schemas.add_argument("--check", action="store_true", help="only report files that differ; exit 1 if any")
+    validate = commands.add_parser(
+        "validate",
+        help="check recorded payloads (JSON Lines, JSON, '-' for stdin); exit 1 if any is invalid",
+        description=(
+            "Check every payload of each recording against the vendor catalog. A line is a bare payload or a "
+            "recorded delivery. Exit 0 when all are valid (drift too, unless --strict), 1 when a payload is "
+            "invalid, 2 on a usage or I/O error."
+        ),
+    )
+    validate.add_argument("paths", nargs="+", metavar="PATH", help="a .jsonl / .json recording, or - for stdin")
+    validate.add_argument("--vendor", metavar="V", help="read every payload as this vendor's (default: detect)")
+    validate.add_argument("--format", choices=("text", "json"), default="text", help="text, or JSON Lines")
+    validate.add_argument("--strict", action="store_true", help="drift (undocumented fields and values) fails too")
     args = parser.parse_args(argv)
+    if args.command == "validate":
+        return _validate(args.paths, vendor=args.vendor, output=args.format, strict=args.strict)
     return _schemas(args.dir, check=args.check)
 
 
@@ -47,3 +68,62 @@ def _schemas(directory: Path, *, check: bool) -> int:
         print("run `python -m pytest_jobhooks schemas` to regenerate", file=sys.stderr)
         return 1
     return 0
+
+
+def _validate(paths: Sequence[str], *, vendor: str | None, output: str, strict: bool) -> int:
+    from .errors import UnknownVendorError
+    from .recordings import RecordingChecker, RecordingSummary
+
+    try:
+        checker = RecordingChecker(vendor, strict=strict, max_listed=0)
+    except UnknownVendorError as exc:
+        print(f"error: --vendor: {exc}", file=sys.stderr)
+        return 2
+    summary = RecordingSummary()
+    as_json = output == "json"
+    on_bad = _print_json_line if as_json else _print_text_line
+    try:
+        for path in paths:
+            report = checker.check(path, on_bad=on_bad)
+            summary.add(report)
+            if as_json:
+                _emit({"type": "file", **{k: v for k, v in report.to_json().items() if k != "listed"}})
+            elif report.error is not None:
+                print(f"error: {report.summary()}", file=sys.stderr)
+            else:
+                print(report.summary())
+        status = 2 if summary.unreadable else 1 if summary.failed else 0
+        if as_json:
+            _emit({"type": "summary", **summary.to_json(), "exit": status})
+        else:
+            for line in summary.lines(strict=strict, switch="--strict"):
+                print(line)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return status
+
+
+def _print_text_line(verdict: LineVerdict) -> None:
+    for message in verdict.messages():
+        print(message)
+
+
+def _print_json_line(verdict: LineVerdict) -> None:
+    _emit(
+        {
+            "type": "line",
+            "source": verdict.source,
+            "line": verdict.line,
+            "vendor": verdict.vendor,
+            "outcome": verdict.outcome,
+            "problems": [{"path": p.path, "message": p.message} for p in verdict.problems],
+            "drift": [{"kind": d.kind, "path": d.path, "pattern": d.pattern, "value": d.value} for d in verdict.drift],
+        }
+    )
+
+
+def _emit(value: object) -> None:
+    print(json.dumps(value, ensure_ascii=False))

@@ -73,3 +73,14 @@ class SignatureError(JobhooksError, ValueError):
 
 class CaptureServerError(JobhooksError, RuntimeError):
     """The capture server could not start, or was used wrongly (e.g. a bad scripted response)."""
+
+
+class RecordingError(JobhooksError, ValueError):
+    """A recording or one of its lines cannot be read: not JSON, not a well-formed delivery, an unreadable file.
+
+    :attr:`problems` says what is wrong where (``JSON-path: message``) when a line was read.
+    """
+
+    def __init__(self, message: str, problems: tuple[Problem, ...] = ()) -> None:
+        self.problems = problems
+        super().__init__(message)

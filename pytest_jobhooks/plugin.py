@@ -11,4 +11,5 @@ pytest_plugins = [
     "pytest_jobhooks._plugin.options",
     "pytest_jobhooks._plugin.factories",
     "pytest_jobhooks._plugin.server",
+    "pytest_jobhooks._plugin.recordings",
 ]

@@ -197,6 +197,13 @@ class TamrCloudEvent(VendorModel):
     source: NonEmptyStr = Field(description="CloudEvents: URI-reference of the event's origin.")
     type: NonEmptyStr = Field(description="CloudEvents: the event type.")
     time: Rfc3339 | None = Field(default=None, description="CloudEvents: when the event happened (RFC 3339).")
+    datacontenttype: str | None = Field(
+        default=None, description="CloudEvents (optional): media type of data, e.g. 'application/json'."
+    )
+    dataschema: str | None = Field(
+        default=None, description="CloudEvents (optional): URI of the schema data adheres to."
+    )
+    subject: str | None = Field(default=None, description="CloudEvents (optional): the subject of the event.")
     data: TamrJobEvent = Field(description="The Tamr job event itself.")
 
 
