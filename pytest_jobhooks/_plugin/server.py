@@ -1,1 +1,136 @@
-"""pytest wiring of the server feature (filled in by its issue)."""
+"""pytest wiring of the capture server: ``--jobhooks-host`` / ``--jobhooks-port``, the ``jobhooks`` marker, fixtures.
+
+One server per process (so per pytest-xdist worker), started on first use and
+stopped at the end of the session; ``jobhooks_server`` resets it before each
+test. Nothing heavy is imported until a fixture needs the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+from .options import GROUP
+
+if TYPE_CHECKING:
+    from ..server import CaptureServer
+
+DEFAULT_HOST = "127.0.0.1"
+_ADDRESS = pytest.StashKey[tuple[str, int]]()
+_MARKER = (
+    "jobhooks(secret=..., respond=..., body_limit=..., reject_status=..., require_signature=...): "
+    "configure the jobhooks_server capture server for this test (see CaptureServer.configure)"
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add ``--jobhooks-host`` / ``--jobhooks-port`` and their ini twins ``jobhooks_host`` / ``jobhooks_port``."""
+    group = parser.getgroup(GROUP)
+    group.addoption(
+        "--jobhooks-host",
+        dest="jobhooks_host",
+        default=None,
+        help=f"host the jobhooks_server capture server listens on (default {DEFAULT_HOST}; ini: jobhooks_host)",
+    )
+    group.addoption(
+        "--jobhooks-port",
+        dest="jobhooks_port",
+        default=None,
+        help="port the jobhooks_server capture server listens on (default 0: any free port; ini: jobhooks_port)",
+    )
+    parser.addini("jobhooks_host", f"host the jobhooks_server capture server listens on (default {DEFAULT_HOST})")
+    parser.addini("jobhooks_port", "port the jobhooks_server capture server listens on (default 0: any free port)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``jobhooks`` marker and check the listen address options (bad values: ``UsageError``)."""
+    config.addinivalue_line("markers", _MARKER)
+    config.stash[_ADDRESS] = _listen_address(config)
+
+
+def _listen_address(config: pytest.Config) -> tuple[str, int]:
+    host = config.getoption("jobhooks_host") or str(config.getini("jobhooks_host") or "").strip() or DEFAULT_HOST
+    raw_port = config.getoption("jobhooks_port")
+    source = "--jobhooks-port"
+    if raw_port is None:
+        raw_port, source = str(config.getini("jobhooks_port") or "").strip() or "0", "jobhooks_port (ini)"
+    if not raw_port.isdigit() or not 0 <= int(raw_port) <= 65535:
+        raise pytest.UsageError(f"{source} must be a port number from 0 to 65535, not {raw_port!r}")
+    return host, int(raw_port)
+
+
+@pytest.fixture(scope="session")
+def jobhooks_listen_address(pytestconfig: pytest.Config) -> tuple[str, int]:
+    """(host, port) of the ``jobhooks_server`` capture server.
+
+    From ``--jobhooks-host`` / ``--jobhooks-port`` or the ini options
+    ``jobhooks_host`` / ``jobhooks_port``; default ``127.0.0.1`` and a free
+    port. Redefine this fixture in a ``conftest.py`` to choose them in code.
+    """
+    return pytestconfig.stash[_ADDRESS]
+
+
+@pytest.fixture(scope="session")
+def make_jobhooks_server(jobhooks_listen_address: tuple[str, int]) -> Iterator[Callable[..., CaptureServer]]:
+    """Factory of extra capture servers, for tests that need more than one endpoint.
+
+    ``make_jobhooks_server(**settings)`` returns a started
+    :class:`~pytest_jobhooks.CaptureServer` on the jobhooks host and a free port
+    (``host=``, ``port=``, ``read_timeout=`` and every ``ServerSettings`` keyword
+    are accepted). Servers are stopped at the end of the session, or earlier
+    with ``server.stop()`` / ``with make_jobhooks_server() as server:``.
+    """
+    from ..server import CaptureServer
+
+    default_host, _ = jobhooks_listen_address
+    servers: list[CaptureServer] = []
+
+    def make(host: str = default_host, port: int = 0, **settings: object) -> CaptureServer:
+        server = CaptureServer(host, port, **settings)  # type: ignore[arg-type]
+        servers.append(server)
+        return server.start()
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def _jobhooks_shared_server(
+    make_jobhooks_server: Callable[..., CaptureServer], jobhooks_listen_address: tuple[str, int]
+) -> CaptureServer:
+    host, port = jobhooks_listen_address
+    return make_jobhooks_server(host=host, port=port)
+
+
+@pytest.fixture
+def jobhooks_server(request: pytest.FixtureRequest, _jobhooks_shared_server: CaptureServer) -> CaptureServer:
+    """A capture server (:class:`~pytest_jobhooks.CaptureServer`): a real HTTP endpoint recording every delivery.
+
+    Point the sender at ``jobhooks_server.url`` (or ``.url_for("/path")``),
+    then ``jobhooks_server.wait_for(vendor=..., status=...)``. Cleared before
+    each test, with a fresh signing secret (``.secret``); configure it with
+    ``@pytest.mark.jobhooks(secret=..., respond=..., body_limit=...)``.
+    """
+    server = _jobhooks_shared_server.reset()
+    settings = _marker_settings(request.node)
+    if settings:
+        from ..errors import CaptureServerError
+
+        try:
+            server.configure(**settings)  # type: ignore[arg-type]
+        except CaptureServerError as exc:
+            raise pytest.UsageError(f"@pytest.mark.jobhooks: {exc}") from None
+    return server
+
+
+def _marker_settings(node: pytest.Item) -> dict[str, object]:
+    """The keyword arguments of every ``jobhooks`` marker on the test, the closest one winning."""
+    settings: dict[str, object] = {}
+    for marker in reversed(list(node.iter_markers("jobhooks"))):
+        if marker.args:
+            raise pytest.UsageError(f"@pytest.mark.jobhooks takes keyword arguments only, got {marker.args!r}")
+        settings.update(marker.kwargs)
+    return settings

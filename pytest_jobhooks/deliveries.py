@@ -1,0 +1,205 @@
+"""What the capture server records: each request as a :class:`Delivery`, and the :class:`Response` it sent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+
+from ._classify import Content
+
+if TYPE_CHECKING:
+    from .errors import Problem
+    from .vendors._vendor import JobState, JsonObject, JsonValue, UnifiedStatus
+
+__all__ = ["Delivery", "Headers", "Response", "SignatureVerdict"]
+
+SignatureVerdict = Literal["valid", "invalid", "missing"]
+"""How a delivery's signature fared: it matched, it did not (see ``signature_reason``), or there was none."""
+
+
+class Headers(Mapping[str, str]):
+    """Read-only HTTP headers looked up in any letter case; iteration gives the names as sent.
+
+    A header sent several times reads as its values joined by ``", "``;
+    :meth:`get_all` gives them one by one.
+    """
+
+    __slots__ = ("_index", "_items")
+
+    def __init__(self, items: Iterable[tuple[str, str]] | Mapping[str, str] = ()) -> None:
+        pairs = items.items() if isinstance(items, Mapping) else items
+        self._items: tuple[tuple[str, str], ...] = tuple(pairs)
+        self._index: dict[str, tuple[str, str]] | None = None
+
+    def _lookup(self) -> dict[str, tuple[str, str]]:
+        # Built on first lookup: most recorded headers are never read.
+        index = self._index
+        if index is None:
+            index = {}
+            for name, value in self._items:
+                key = name.lower()
+                if key in index:
+                    first, joined = index[key]
+                    index[key] = (first, f"{joined}, {value}")
+                else:
+                    index[key] = (name, value)
+            self._index = index
+        return index
+
+    def __getitem__(self, name: str) -> str:
+        return self._lookup()[name.lower()][1]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._lookup()
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._lookup().values())
+
+    def __len__(self) -> int:
+        return len(self._lookup())
+
+    def get_all(self, name: str) -> list[str]:
+        """Every value sent for ``name`` (any case), in order; empty if it was not sent."""
+        key = name.lower()
+        return [value for header, value in self._items if header.lower() == key]
+
+    def raw(self) -> tuple[tuple[str, str], ...]:
+        """The headers exactly as received: (name, value) pairs in order, repeats included."""
+        return self._items
+
+    def __repr__(self) -> str:
+        return f"Headers({dict(self.items())!r})"
+
+
+@dataclass(frozen=True)
+class Response:
+    """An answer of the capture server: status, body, extra headers, and how long it waited before sending."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Delivery:
+    """One request the capture server received, as recorded, and what the catalog makes of it.
+
+    Recorded as received: ``method``, ``path`` (percent-decoded), ``query_string``,
+    ``headers`` (case-insensitive), ``body`` (raw bytes), ``received_at`` (UTC),
+    the ``response`` sent (None if none could be), and the ``signature`` verdict:
+    ``"valid"``, ``"invalid"``, ``"missing"``, or None when the server has no
+    secret, the delivery was not expected to be signed or its body could not be
+    read whole; ``signature_reason``
+    (``mismatch``, ``stale``, ``missing-header``...) and ``signature_message``
+    say why. ``transport_error`` says why the body could not be read whole
+    (too large, cut off, stalled), else None.
+
+    Worked out on first read (the server stays fast): ``query``, ``json``,
+    ``payload``, ``vendor``, ``job_state``, ``job_id``, ``status``, ``unified``,
+    ``problems`` and ``errors``. Bad input never raises: it shows up in ``errors``.
+    """
+
+    method: str
+    path: str
+    query_string: str
+    headers: Headers
+    body: bytes
+    received_at: datetime
+    response: Response | None
+    signature: SignatureVerdict | None = None
+    signature_reason: str | None = None
+    signature_message: str | None = None
+    transport_error: str | None = None
+    _content: Content | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self._content is None:
+            content = Content(self.method, self.body, self.query_string, self.headers, self.transport_error)
+            object.__setattr__(self, "_content", content)
+
+    @property
+    def _reader(self) -> Content:
+        content = self._content
+        assert content is not None  # set by __post_init__
+        return content
+
+    @property
+    def query(self) -> dict[str, str]:
+        """The query parameters, each with its first value (``query_string`` holds them all)."""
+        return dict(self._reader.query)
+
+    @property
+    def json(self) -> JsonValue | None:
+        """The body parsed as JSON, or None when it is empty or not JSON (see ``errors``)."""
+        return self._reader.parsed.json
+
+    @property
+    def payload(self) -> JsonObject | None:
+        """The JSON object the delivery carries: the body, or for a body-less delivery its query parameters."""
+        return self._reader.parsed.payload
+
+    @property
+    def vendor(self) -> str | None:
+        """The vendor the delivery looks like it came from, or None."""
+        return self._reader.vendor
+
+    @property
+    def job_state(self) -> JobState | None:
+        """The job's state as the vendor's catalog entry reads it, or None unless the payload is valid."""
+        return self._reader.reading.state
+
+    @property
+    def job_id(self) -> str | None:
+        """The job id of a valid payload, or None."""
+        state = self.job_state
+        return state.job_id if state is not None else None
+
+    @property
+    def status(self) -> str | None:
+        """The vendor's own status (``FINISHED``, ``successful``...) of a valid payload, or None."""
+        state = self.job_state
+        return state.status if state is not None else None
+
+    @property
+    def unified(self) -> UnifiedStatus | None:
+        """The unified status (``queued``, ``running``, ``succeeded``, ``failed``, ``cancelled``), or None."""
+        state = self.job_state
+        return state.unified if state is not None else None
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Everything wrong with the payload (read, parse or schema problems); empty when it is valid."""
+        return self._reader.reading.problems
+
+    @property
+    def errors(self) -> list[str]:
+        """``problems`` as ``$.path: message`` strings; ``[]`` when the payload is valid."""
+        return [str(problem) for problem in self.problems]
+
+    def __repr__(self) -> str:
+        answer = self.response.status if self.response is not None else "no response"
+        return f"<Delivery {self.method} {self.path} -> {answer}, {len(self.body)} bytes>"
+
+    def describe(self) -> str:
+        """One line for failure messages: method, path, vendor, job, status and answer."""
+        parts = [self.method, self.path + (f"?{self.query_string}" if self.query_string else "")]
+        if self.vendor is None:
+            parts.append("(no vendor)")
+        else:
+            parts.append(self.vendor)
+        state = self.job_state
+        if state is not None:
+            parts.append(f"job {state.job_id!r} {state.status} ({state.unified})")
+        elif self.problems:
+            parts.append(
+                f"[{self.problems[0]}]" + (f" +{len(self.problems) - 1} more" if len(self.problems) > 1 else "")
+            )
+        if self.signature is not None:
+            parts.append(
+                f"signature {self.signature}" + (f" ({self.signature_reason})" if self.signature_reason else "")
+            )
+        parts.append(f"-> {self.response.status}" if self.response is not None else "-> no response")
+        return " ".join(parts)

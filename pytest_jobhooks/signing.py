@@ -1,0 +1,311 @@
+"""Sign and verify webhooks the way Svix (and Standard Webhooks) do, and forge bad signatures for tests.
+
+A signed delivery carries three headers: ``svix-id``, ``svix-timestamp`` (Unix
+seconds) and ``svix-signature`` (space-separated ``v1,<base64 HMAC-SHA256>``
+entries, several during a key rotation). Standard Webhooks names them
+``webhook-*``; both spellings are accepted, in any letter case.
+
+The HMAC itself is computed by the svix library, imported on first use (it
+costs ~0.3 s). Two of its pitfalls are guarded here: ``Webhook.sign`` formats a
+bytes body into ``"b'...'"`` and relabels a non-UTC datetime as UTC instead of
+converting it; ``Webhook.verify`` lets ``ValueError`` / ``binascii.Error`` escape
+on malformed headers. :func:`verify` raises :class:`~pytest_jobhooks.SignatureError`
+for every failure, with a short :attr:`~pytest_jobhooks.SignatureError.reason`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import math
+import random
+import re
+import secrets
+import time
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Literal, get_args
+
+from .errors import SignatureError
+
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "FORGERIES",
+    "ForgeryKind",
+    "forged_headers",
+    "has_signature_headers",
+    "new_message_id",
+    "new_secret",
+    "sign",
+    "verify",
+]
+
+ForgeryKind = Literal["tampered-body", "wrong-secret", "stale", "future", "missing-header", "malformed"]
+"""The kinds of bad signature :func:`forged_headers` can produce."""
+
+FORGERIES: tuple[ForgeryKind, ...] = get_args(ForgeryKind)
+"""Every :data:`ForgeryKind`, for parametrizing negative tests."""
+
+DEFAULT_TOLERANCE = timedelta(minutes=5)
+"""How far a signature's timestamp may be from now (Svix's and Standard Webhooks' default)."""
+
+HeaderPrefix = Literal["svix", "webhook"]
+
+Body = bytes | bytearray | memoryview | str
+Timestamp = datetime | int | float
+
+_PARTS = ("id", "timestamp", "signature")
+_ALL_SIGNING_HEADERS = frozenset(f"{prefix}-{part}" for prefix in get_args(HeaderPrefix) for part in _PARTS)
+_SECRET_PREFIX = "whsec_"
+_SECRET_BYTES = 24  # the size of the secrets Svix issues
+_DIGITS = re.compile(r"[0-9]+")
+# How far outside the tolerance forged stale/future timestamps are, so a slow test cannot drift back inside.
+_FORGERY_MARGIN = timedelta(minutes=1)
+
+
+def new_secret(rng: random.Random | None = None) -> str:
+    """A fresh signing secret in Svix's format: ``whsec_`` followed by base64 of 24 random bytes.
+
+    Pass a seeded ``random.Random`` for a reproducible secret; without one the
+    bytes come from :mod:`secrets`.
+    """
+    raw = rng.randbytes(_SECRET_BYTES) if rng is not None else secrets.token_bytes(_SECRET_BYTES)
+    return _SECRET_PREFIX + base64.b64encode(raw).decode("ascii")
+
+
+def new_message_id(rng: random.Random | None = None) -> str:
+    """A fresh message id such as ``msg_3f9c...`` (what ``svix-id`` carries)."""
+    raw = rng.randbytes(12) if rng is not None else secrets.token_bytes(12)
+    return "msg_" + raw.hex()
+
+
+def sign(
+    secret: str | bytes,
+    body: Body,
+    *,
+    msg_id: str | None = None,
+    timestamp: Timestamp | None = None,
+    prefix: HeaderPrefix = "svix",
+) -> dict[str, str]:
+    """The headers that sign ``body`` as Svix would: ``svix-id``, ``svix-timestamp``, ``svix-signature``.
+
+    ``secret`` is a ``whsec_...`` string (or the raw key bytes). ``body`` is
+    signed over its exact bytes (a str is encoded as UTF-8). ``timestamp`` is now
+    unless given as Unix seconds or a timezone-aware datetime (converted to UTC;
+    a naive one is rejected as ambiguous). ``prefix="webhook"`` names the
+    headers the Standard Webhooks way. Raises :class:`~pytest_jobhooks.SignatureError`
+    for an unusable secret, timestamp or message id.
+    """
+    key = _key(secret)
+    data = _body_bytes(body)
+    seconds = _unix_seconds(timestamp)
+    message_id = new_message_id() if msg_id is None else _checked_id(msg_id)
+    return {
+        f"{prefix}-id": message_id,
+        f"{prefix}-timestamp": str(seconds),
+        f"{prefix}-signature": _signature(key, message_id, seconds, data),
+    }
+
+
+def verify(
+    secret: str | bytes,
+    body: Body,
+    headers: Mapping[str, str],
+    *,
+    tolerance: timedelta = DEFAULT_TOLERANCE,
+    now: Timestamp | None = None,
+) -> None:
+    """Check that ``headers`` sign ``body`` with ``secret``, or raise :class:`~pytest_jobhooks.SignatureError`.
+
+    Header names may be ``svix-*`` or ``webhook-*`` in any case (``svix-*`` wins
+    when both are present). The signature header may hold several
+    space-separated entries (key rotation): one matching ``v1`` entry suffices;
+    entries of other versions are skipped. The timestamp must be within
+    ``tolerance`` of ``now`` (default: the current time).
+
+    The error's ``reason`` is one of ``missing-header``, ``malformed``, ``stale``,
+    ``future``, ``mismatch`` (the body or the secret differs from what was
+    signed: an HMAC cannot tell which) or ``bad-secret``.
+    """
+    key = _key(secret)
+    data = _body_bytes(body)
+    message_id, stamp, signature = _signature_headers(headers)
+    seconds = _parse_timestamp(stamp)
+    _check_age(seconds, _unix_seconds(now), tolerance)
+    candidates = _v1_signatures(signature)
+    expected = base64.b64decode(_signature(key, message_id, seconds, data).partition(",")[2])
+    if not any(hmac.compare_digest(expected, candidate) for candidate in candidates):
+        raise SignatureError(
+            "mismatch",
+            "no v1 signature matches: the body was changed after signing, or it was signed with another secret",
+        )
+
+
+def forged_headers(
+    kind: ForgeryKind,
+    secret: str | bytes,
+    body: Body,
+    *,
+    msg_id: str | None = None,
+    timestamp: Timestamp | None = None,
+    tolerance: timedelta = DEFAULT_TOLERANCE,
+    prefix: HeaderPrefix = "svix",
+) -> dict[str, str]:
+    """Headers that :func:`verify` rejects for ``body`` and ``secret``, for negative tests.
+
+    ``kind`` is one of :data:`FORGERIES`:
+
+    - ``tampered-body``: a valid signature of a slightly different body (reason ``mismatch``);
+    - ``wrong-secret``: a valid signature made with another secret (reason ``mismatch``);
+    - ``stale`` / ``future``: a valid signature dated a minute beyond ``tolerance``
+      before / after ``timestamp`` (default now) (reasons ``stale`` / ``future``);
+    - ``missing-header``: no signature header (reason ``missing-header``);
+    - ``malformed``: a ``v1`` entry without its comma, which makes the svix
+      library itself raise ``ValueError`` (reason ``malformed``).
+    """
+    data = _body_bytes(body)
+    when = _unix_seconds(timestamp)
+    margin = int((tolerance + _FORGERY_MARGIN).total_seconds())
+    if kind == "tampered-body":
+        return sign(secret, data + b" ", msg_id=msg_id, timestamp=when, prefix=prefix)
+    if kind == "wrong-secret":
+        other = new_secret()
+        return sign(other, data, msg_id=msg_id, timestamp=when, prefix=prefix)
+    if kind == "stale":
+        return sign(secret, data, msg_id=msg_id, timestamp=when - margin, prefix=prefix)
+    if kind == "future":
+        return sign(secret, data, msg_id=msg_id, timestamp=when + margin, prefix=prefix)
+    headers = sign(secret, data, msg_id=msg_id, timestamp=when, prefix=prefix)
+    if kind == "missing-header":
+        del headers[f"{prefix}-signature"]
+        return headers
+    if kind == "malformed":
+        headers[f"{prefix}-signature"] = headers[f"{prefix}-signature"].replace(",", "", 1)
+        return headers
+    raise SignatureError("bad-kind", f"unknown forgery kind {kind!r}; known kinds: {', '.join(FORGERIES)}")
+
+
+def has_signature_headers(headers: Iterable[str]) -> bool:
+    """Whether any ``svix-*`` / ``webhook-*`` signing header is among ``headers`` (a mapping or names, any case)."""
+    return not _ALL_SIGNING_HEADERS.isdisjoint(map(str.lower, headers))
+
+
+def _signature_headers(headers: Mapping[str, str]) -> tuple[str, str, str]:
+    lowered = {str(name).lower(): value for name, value in headers.items()}
+    found: list[str] = []
+    missing: list[str] = []
+    for part in _PARTS:
+        value = lowered.get(f"svix-{part}") or lowered.get(f"webhook-{part}")
+        if value and value.strip():
+            found.append(str(value))
+        else:
+            missing.append(f"svix-{part} (or webhook-{part})")
+    if missing:
+        raise SignatureError("missing-header", f"missing signature header(s): {', '.join(missing)}")
+    return found[0], found[1], found[2]
+
+
+def _parse_timestamp(stamp: str) -> int:
+    text = stamp.strip()
+    if not _DIGITS.fullmatch(text):
+        raise SignatureError("malformed", f"signature timestamp {stamp!r} is not a whole number of Unix seconds")
+    return int(text)
+
+
+def _check_age(seconds: int, now: int, tolerance: timedelta) -> None:
+    limit = tolerance.total_seconds()
+    age = now - seconds
+    if age > limit:
+        raise SignatureError("stale", f"signature timestamp {seconds} is {age} s old (tolerance {limit:g} s)")
+    if -age > limit:
+        raise SignatureError(
+            "future", f"signature timestamp {seconds} is {-age} s in the future (tolerance {limit:g} s)"
+        )
+
+
+def _v1_signatures(header: str) -> list[bytes]:
+    entries = header.split()
+    found: list[bytes] = []
+    versions: list[str] = []
+    for entry in entries:
+        version, comma, encoded = entry.partition(",")
+        if not comma or not version or not encoded:
+            raise SignatureError("malformed", f"signature entry {entry!r} is not '<version>,<base64>'")
+        try:
+            decoded = base64.b64decode(encoded, validate=True)
+        except binascii.Error:
+            raise SignatureError("malformed", f"signature entry {entry!r} is not valid base64") from None
+        versions.append(version)
+        if version == "v1":
+            found.append(decoded)
+    if not found:
+        got = ", ".join(versions) if versions else "none"
+        raise SignatureError("mismatch", f"no v1 signature to check (versions present: {got})")
+    return found
+
+
+def _signature(key: bytes, message_id: str, seconds: int, data: bytes) -> str:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        # Webhook.sign only takes text; the library's own HMAC primitive signs the exact bytes.
+        from standardwebhooks.webhooks import hmac_data
+
+        digest = hmac_data(key, f"{message_id}.{seconds}.".encode() + data)
+        return "v1," + base64.b64encode(digest).decode("ascii")
+    from svix.webhooks import Webhook
+
+    # A UTC datetime, so Webhook.sign's relabelling as UTC changes nothing.
+    return Webhook(key).sign(message_id, datetime.fromtimestamp(seconds, timezone.utc), text)
+
+
+def _key(secret: str | bytes) -> bytes:
+    if isinstance(secret, (bytes, bytearray)):
+        key = bytes(secret)
+    elif isinstance(secret, str):
+        encoded = secret.removeprefix(_SECRET_PREFIX)
+        try:
+            # The same decoding as the svix library (which tolerates missing padding).
+            key = base64.b64decode(encoded + "==")
+        except (binascii.Error, ValueError):
+            raise SignatureError("bad-secret", "signing secret is not 'whsec_' followed by base64") from None
+    else:
+        raise SignatureError("bad-secret", f"signing secret must be a str or bytes, not {type(secret).__name__}")
+    if not key:
+        raise SignatureError("bad-secret", "signing secret is empty")
+    return key
+
+
+def _body_bytes(body: Body) -> bytes:
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    if isinstance(body, str):
+        try:
+            return body.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise SignatureError("bad-body", f"body text cannot be encoded as UTF-8: {exc.reason}") from None
+    raise SignatureError("bad-body", f"body must be bytes or str (the exact text sent), not {type(body).__name__}")
+
+
+def _unix_seconds(timestamp: Timestamp | None) -> int:
+    if timestamp is None:
+        return int(time.time())
+    if isinstance(timestamp, datetime):
+        if timestamp.tzinfo is None or timestamp.utcoffset() is None:
+            raise SignatureError(
+                "bad-timestamp", "naive datetime is ambiguous: pass an aware one, e.g. datetime.now(timezone.utc)"
+            )
+        # .timestamp() converts from the datetime's own zone; svix would relabel it as UTC.
+        return math.floor(timestamp.timestamp())
+    if isinstance(timestamp, bool) or not isinstance(timestamp, (int, float)):
+        raise SignatureError("bad-timestamp", f"timestamp must be a datetime or Unix seconds, not {timestamp!r}")
+    if not math.isfinite(timestamp) or timestamp < 0:
+        raise SignatureError("bad-timestamp", f"timestamp {timestamp!r} is not a time after 1970")
+    return math.floor(timestamp)
+
+
+def _checked_id(msg_id: str) -> str:
+    if not isinstance(msg_id, str) or not msg_id or any(ch in msg_id for ch in "\r\n\0"):
+        raise SignatureError("bad-message-id", f"message id must be a non-empty single-line str, not {msg_id!r}")
+    return msg_id
