@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 
 from .errors import (
     CaptureServerError,
+    DeliveryError,
     FactoryError,
+    GoFetchAPIError,
     JobhooksError,
     PayloadValidationError,
     Problem,
@@ -24,7 +26,9 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .catalog import detect_vendor, job_state, validate_payload
+    from .deliveries import Delivery, Headers, Response, SignatureVerdict
     from .factories import INVALID_DEFECTS, OMIT, SeededFactory, build, invalid, lifecycle, outcomes
+    from .gofetch_api import APICall, GoFetchAPI
     from .recordings import (
         DriftEntry,
         DriftReport,
@@ -38,21 +42,50 @@ if TYPE_CHECKING:
         read_records,
     )
     from .schemas import load_schema, schema_path
+    from .sender import (
+        INFERRED_RETRY_SCHEDULE,
+        NO_RETRIES,
+        SVIX_RETRY_SCHEDULE,
+        Attempt,
+        BatchReport,
+        DeliveryReport,
+        RetrySchedule,
+        Sender,
+        SentRequest,
+        default_retry_schedule,
+        deliver,
+        deliver_all,
+    )
     from .sequences import assert_job_sequence, assert_valid_lifecycle, timeline
+    from .server import CaptureServer, ServerSettings
+    from .signing import forged_headers, new_secret, sign, verify
     from .vendors import VENDORS, get_vendor, register_vendor, unregister_vendor
     from .vendors._factory import JobHistory, VendorFactory
     from .vendors._vendor import UNIFIED_STATUSES, DeliveryStyle, JobState, Lifecycle, UnifiedStatus, Vendor
 
 __all__ = [
+    "INFERRED_RETRY_SCHEDULE",
     "INVALID_DEFECTS",
+    "NO_RETRIES",
     "OMIT",
+    "SVIX_RETRY_SCHEDULE",
     "UNIFIED_STATUSES",
     "VENDORS",
+    "APICall",
+    "Attempt",
+    "BatchReport",
+    "CaptureServer",
     "CaptureServerError",
+    "Delivery",
+    "DeliveryError",
+    "DeliveryReport",
     "DeliveryStyle",
     "DriftEntry",
     "DriftReport",
     "FactoryError",
+    "GoFetchAPI",
+    "GoFetchAPIError",
+    "Headers",
     "JobHistory",
     "JobState",
     "JobhooksError",
@@ -65,8 +98,14 @@ __all__ = [
     "RecordingError",
     "RecordingReport",
     "RecordingSummary",
+    "Response",
+    "RetrySchedule",
     "SeededFactory",
+    "Sender",
+    "SentRequest",
+    "ServerSettings",
     "SignatureError",
+    "SignatureVerdict",
     "UnifiedStatus",
     "UnknownVendorError",
     "Vendor",
@@ -76,23 +115,54 @@ __all__ = [
     "assert_valid_lifecycle",
     "build",
     "check_recording",
+    "default_retry_schedule",
+    "deliver",
+    "deliver_all",
     "detect_vendor",
+    "forged_headers",
     "get_vendor",
     "invalid",
     "job_state",
     "lifecycle",
     "load_schema",
+    "new_secret",
     "outcomes",
     "parse_record",
     "read_records",
     "register_vendor",
     "schema_path",
+    "sign",
     "timeline",
     "unregister_vendor",
     "validate_payload",
+    "verify",
 ]
 
 _LAZY = {
+    "Delivery": ".deliveries",
+    "Headers": ".deliveries",
+    "Response": ".deliveries",
+    "SignatureVerdict": ".deliveries",
+    "APICall": ".gofetch_api",
+    "GoFetchAPI": ".gofetch_api",
+    "INFERRED_RETRY_SCHEDULE": ".sender",
+    "NO_RETRIES": ".sender",
+    "SVIX_RETRY_SCHEDULE": ".sender",
+    "Attempt": ".sender",
+    "BatchReport": ".sender",
+    "DeliveryReport": ".sender",
+    "RetrySchedule": ".sender",
+    "Sender": ".sender",
+    "SentRequest": ".sender",
+    "default_retry_schedule": ".sender",
+    "deliver": ".sender",
+    "deliver_all": ".sender",
+    "CaptureServer": ".server",
+    "ServerSettings": ".server",
+    "forged_headers": ".signing",
+    "new_secret": ".signing",
+    "sign": ".signing",
+    "verify": ".signing",
     "UNIFIED_STATUSES": ".vendors._vendor",
     "DeliveryStyle": ".vendors._vendor",
     "JobState": ".vendors._vendor",

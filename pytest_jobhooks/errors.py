@@ -63,7 +63,8 @@ class SignatureError(JobhooksError, ValueError):
     """A webhook signature is missing, malformed, stale, from the future or does not match.
 
     :attr:`reason` is a short machine-readable cause (``missing-header``, ``malformed``,
-    ``stale``, ``future``, ``mismatch``); the message explains it.
+    ``stale``, ``future``, ``mismatch``; for bad arguments ``bad-secret``, ``bad-timestamp``,
+    ``bad-body``, ``bad-message-id``, ``bad-kind``); the message explains it.
     """
 
     def __init__(self, reason: str, message: str) -> None:
@@ -84,3 +85,15 @@ class RecordingError(JobhooksError, ValueError):
     def __init__(self, message: str, problems: tuple[Problem, ...] = ()) -> None:
         self.problems = problems
         super().__init__(message)
+
+
+class DeliveryError(JobhooksError, ValueError):
+    """A delivery cannot be made as asked: an unusable target, payload, vendor, style or argument.
+
+    Raised before anything is sent. What goes wrong *while* sending (a timeout,
+    a refused connection, a 500) is no error: the report records it.
+    """
+
+
+class GoFetchAPIError(JobhooksError, RuntimeError):
+    """The fake GoFetch API cannot do what was asked (start, emit without a saved URL...)."""

@@ -11,5 +11,6 @@ pytest_plugins = [
     "pytest_jobhooks._plugin.options",
     "pytest_jobhooks._plugin.factories",
     "pytest_jobhooks._plugin.server",
+    "pytest_jobhooks._plugin.sender",
     "pytest_jobhooks._plugin.recordings",
 ]

@@ -97,7 +97,12 @@ def _names(values: Iterable[str]) -> list[JsonValue]:
 
 
 def _delivery(style: DeliveryStyle) -> JsonObject:
-    out: JsonObject = {"method": style.method, "encoding": style.encoding, "signing": style.signing}
+    out: JsonObject = {
+        "method": style.method,
+        "encoding": style.encoding,
+        "signing": style.signing,
+        "retries": style.retries,
+    }
     if style.note:
         out["note"] = style.note
     if style.alternatives:

@@ -7,10 +7,14 @@ copies of classes such as ``Vendor`` in play). Importing them here keeps one cop
 
 from __future__ import annotations
 
+import flask  # noqa: F401
 import hypothesis  # noqa: F401
 import jsonschema  # noqa: F401
+import starlette.applications  # noqa: F401
+import svix.webhooks  # noqa: F401
 
 import pytest_jobhooks as jh
+import pytest_jobhooks.strategies
 
 for _name in jh.__all__:
     getattr(jh, _name)

@@ -114,12 +114,16 @@ class DeliveryStyle:
     """How a vendor delivers a webhook: HTTP method, where the payload goes, how it is signed.
 
     ``encoding`` is ``"json"`` (a JSON body) or ``"query"`` (URL query parameters);
-    ``signing`` is ``"svix"`` or None. ``alternatives`` lists other documented forms.
+    ``signing`` is ``"svix"`` or None. ``retries`` is what the vendor documents about
+    redelivering a failed webhook: ``"svix"`` (Svix's schedule), ``"undocumented"``
+    (it retries but does not say when) or None (no retries documented).
+    ``alternatives`` lists other documented forms.
     """
 
     method: Literal["POST", "GET"] = "POST"
     encoding: Literal["json", "query"] = "json"
     signing: Literal["svix"] | None = None
+    retries: Literal["svix", "undocumented"] | None = None
     note: str = ""
     alternatives: tuple[DeliveryStyle, ...] = ()
 

@@ -132,7 +132,9 @@ VENDOR = Vendor(
             "FAILED is accepted from any non-terminal state."
         ),
     ),
-    delivery=DeliveryStyle(method="POST", encoding="json", note="Retries on failure (schedule undocumented)."),
+    delivery=DeliveryStyle(
+        method="POST", encoding="json", retries="undocumented", note="Retries on failure (schedule undocumented)."
+    ),
     job_id=lambda m: m.job_id,
     status=lambda m: m.status,
     examples={

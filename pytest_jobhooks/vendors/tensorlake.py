@@ -195,7 +195,9 @@ VENDOR = Vendor(
         unified={"pending": "queued", "successful": "succeeded", "failure": "failed"},
         note="Documented: created (pending), then completed (successful) or failed (failure).",
     ),
-    delivery=DeliveryStyle(method="POST", encoding="json", signing="svix", note="Delivered and signed by Svix."),
+    delivery=DeliveryStyle(
+        method="POST", encoding="json", signing="svix", retries="svix", note="Delivered and signed by Svix."
+    ),
     job_id=lambda m: m.job_id,
     status=lambda m: m.status,
     time=lambda m: m.time,

@@ -99,7 +99,9 @@ VENDOR = Vendor(
         unified={"success": "succeeded", "failure": "failed"},
         note="One terminal event per invocation; its status is derived from fn_status (inferred).",
     ),
-    delivery=DeliveryStyle(method="POST", encoding="json", signing="svix", note="Delivered and signed by Svix."),
+    delivery=DeliveryStyle(
+        method="POST", encoding="json", signing="svix", retries="svix", note="Delivered and signed by Svix."
+    ),
     job_id=lambda m: m.invocation_id,
     status=lambda m: "success" if m.succeeded else "failure",
     examples={

@@ -1,0 +1,101 @@
+"""pytest wiring of the sender and the fake GoFetch API: ``jobhooks_sender``, ``jobhooks_gofetch_api``, their reports.
+
+``jobhooks_sender`` draws its seed like ``jobhooks_factory`` does (from the run
+seed and the test's node id, under its own label), so a run replayed with
+``--jobhooks-seed`` sends the same message ids and chaos plans. The fake API is
+one server per process, reset before each test. The sender (httpx) and the
+fake API (werkzeug) are imported only when a fixture is first used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+from .._random import derive_seed
+from .factories import _RUN_SEED
+
+if TYPE_CHECKING:
+    from pluggy import Result
+
+    from ..gofetch_api import GoFetchAPI
+    from ..sender import Sender
+
+_SENDER = pytest.StashKey["Sender"]()
+
+
+def sender_seed(config: pytest.Config, nodeid: str) -> int:
+    """The seed of a test's ``jobhooks_sender``: the run seed and the node id, under the sender's own label."""
+    return derive_seed(config.stash[_RUN_SEED], f"{nodeid}::jobhooks_sender")
+
+
+@pytest.fixture
+def jobhooks_sender(request: pytest.FixtureRequest) -> Sender:
+    """Send webhooks as vendors do (:class:`~pytest_jobhooks.sender.Sender`): ``deliver`` / ``deliver_all``.
+
+    ``jobhooks_sender.deliver(payload, to)`` sends one payload (signed, retried
+    on the vendor's schedule in virtual time) to a URL, ``jobhooks_server`` or
+    an in-process WSGI/ASGI app; ``deliver_all(payloads, to, duplicates=0.3,
+    reorder=True)`` adds at-least-once chaos. Seeded from the run seed
+    (--jobhooks-seed) and the test's id; ``.sent`` lists every delivery, shown
+    in the report of a failing test.
+    """
+    from ..sender import Sender
+
+    sender = Sender(sender_seed(request.config, request.node.nodeid))
+    request.node.stash[_SENDER] = sender
+    return sender
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Result[pytest.TestReport], None]:
+    """Add what ``jobhooks_sender`` sent (seed, each delivery and its attempts) to a failing test's report."""
+    outcome = yield
+    report = outcome.get_result()
+    sender = item.stash.get(_SENDER, None)
+    if report.failed and sender is not None and sender.sent:
+        report.sections.append(("jobhooks sender", sender.describe()))
+
+
+@pytest.fixture
+def jobhooks_gofetch_credentials() -> tuple[str, str]:
+    """(email, token) the ``jobhooks_gofetch_api`` fake accepts: ``tester@example.com`` and a fresh random token.
+
+    Redefine this fixture in a ``conftest.py`` to use fixed credentials.
+    """
+    import secrets
+
+    from ..gofetch_api import DEFAULT_EMAIL
+
+    return DEFAULT_EMAIL, secrets.token_hex(16)
+
+
+@pytest.fixture(scope="session")
+def _jobhooks_gofetch_api_server(jobhooks_listen_address: tuple[str, int]) -> Iterator[GoFetchAPI]:
+    from ..gofetch_api import GoFetchAPI
+
+    host, _ = jobhooks_listen_address
+    api = GoFetchAPI(host).start()
+    yield api
+    api.stop()
+
+
+@pytest.fixture
+def jobhooks_gofetch_api(
+    _jobhooks_gofetch_api_server: GoFetchAPI, jobhooks_gofetch_credentials: tuple[str, str]
+) -> GoFetchAPI:
+    """A fake GoFetch API (:class:`~pytest_jobhooks.gofetch_api.GoFetchAPI`) on a real HTTP server.
+
+    Implements the job status webhook endpoints under ``.url`` (ending in
+    ``/public_api/v1/``); every call needs ``.headers`` (``X-User-Email`` /
+    ``X-User-Token``). ``.calls`` shows what your client called,
+    ``.webhook_url`` what it saved, ``.emit(job_id, job_status)`` sends GoFetch's
+    GET to that URL. Reset before each test, with credentials from
+    ``jobhooks_gofetch_credentials``.
+    """
+    email, token = jobhooks_gofetch_credentials
+    return _jobhooks_gofetch_api_server.reset(email=email, token=token)
