@@ -78,4 +78,4 @@ class VendorModel(BaseModel):
     and open: fields a vendor adds later are kept, not rejected.
     """
 
-    model_config = ConfigDict(strict=True, extra="allow", frozen=True)
+    model_config = ConfigDict(strict=True, extra="allow", frozen=True, defer_build=True)
