@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         parse_record,
         read_records,
     )
+    from .replay import ReplayedDelivery, ReplayReport, replay
     from .schemas import load_schema, schema_path
     from .sender import (
         INFERRED_RETRY_SCHEDULE,
@@ -98,6 +99,8 @@ __all__ = [
     "RecordingError",
     "RecordingReport",
     "RecordingSummary",
+    "ReplayReport",
+    "ReplayedDelivery",
     "Response",
     "RetrySchedule",
     "SeededFactory",
@@ -130,6 +133,7 @@ __all__ = [
     "parse_record",
     "read_records",
     "register_vendor",
+    "replay",
     "schema_path",
     "sign",
     "timeline",
@@ -139,6 +143,9 @@ __all__ = [
 ]
 
 _LAZY = {
+    "ReplayReport": ".replay",
+    "ReplayedDelivery": ".replay",
+    "replay": ".replay",
     "Delivery": ".deliveries",
     "Headers": ".deliveries",
     "Response": ".deliveries",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 
 from .errors import Problem
@@ -31,10 +32,23 @@ def delivery_problems(value: Mapping[str, object], key: str, version: int) -> tu
     query = value.get("query")
     if query is not None and not _strings(query, lists=True):
         problems.append(Problem("$.query", "expected an object of strings or lists of strings"))
-    for name in ("vendor", "body_text"):
+    for name in ("vendor", "body_text", "side"):
         if value.get(name) is not None and not isinstance(value[name], str):
             problems.append(Problem(f"$.{name}", "expected a string or null"))
+    encoded = value.get("body_base64")
+    if encoded is not None and not _base64(encoded):
+        problems.append(Problem("$.body_base64", "expected base64 text or null"))
     return tuple(problems)
+
+
+def _base64(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        base64.b64decode(value, validate=True)
+    except ValueError:  # binascii.Error is a ValueError
+        return False
+    return True
 
 
 def _strings(value: object, *, lists: bool = False) -> bool:

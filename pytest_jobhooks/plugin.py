@@ -13,4 +13,5 @@ pytest_plugins = [
     "pytest_jobhooks._plugin.server",
     "pytest_jobhooks._plugin.sender",
     "pytest_jobhooks._plugin.recordings",
+    "pytest_jobhooks._plugin.contract",
 ]

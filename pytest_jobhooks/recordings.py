@@ -17,6 +17,7 @@ check only when ``strict``.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -71,6 +72,9 @@ RECORD_KEY = "jobhooks"
 RECORDING_FORMAT = 1
 """The version of the recorded-delivery format: the value of :data:`RECORD_KEY`."""
 
+COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""How a recording writes JSON: compact, UTF-8 kept as is (one encoder, reused: ``json.dumps`` builds one per call)."""
+
 
 @dataclass(frozen=True)
 class RecordedDelivery:
@@ -85,11 +89,19 @@ class RecordedDelivery:
       repeated (``{}`` when none; may be absent);
     - ``"headers"``: request headers, name -> value (a repeated header's values joined by ``", "``);
     - ``"body"``: the body parsed as JSON, or null when it is empty or not JSON;
-    - ``"body_text"``: the raw body as text when it is not JSON (absent otherwise);
-    - ``"received_at"``: when it arrived, RFC 3339 (``"2026-04-17T09:30:00.123Z"``).
+    - ``"body_text"``: the raw body as text when ``"body"`` does not give it back
+      byte for byte: it is not JSON, or JSON spelt otherwise than compactly
+      (absent otherwise);
+    - ``"body_base64"``: the raw body in base64 when it is not UTF-8 text (absent otherwise);
+    - ``"received_at"``: when it arrived, RFC 3339 (``"2026-04-17T09:30:00.123Z"``);
+    - ``"side"``: ``"captured"`` (received by a capture server) or ``"sent"``
+      (sent by ``jobhooks_sender``, then ``"received_at"`` is when it went out);
+      absent when not known.
 
     What is checked is the body, else the raw text; a query-string vendor's
-    (GoFetch's) empty body means its query parameters.
+    (GoFetch's) empty body means its query parameters. The exact bytes of the
+    body are ``"body_base64"``, else ``"body_text"``, else ``"body"`` as compact
+    JSON (see :meth:`body_bytes`).
     """
 
     method: str
@@ -100,6 +112,18 @@ class RecordedDelivery:
     query: Mapping[str, str | list[str]] = field(default_factory=dict)
     body_text: str | None = None
     vendor: str | None = None
+    side: str | None = None
+    body_base64: str | None = None
+
+    def body_bytes(self) -> bytes:
+        """The body's bytes as received: from ``body_base64``, else ``body_text``, else ``body`` as compact JSON."""
+        if self.body_base64 is not None:
+            return base64.b64decode(self.body_base64)
+        if self.body_text is not None:
+            return self.body_text.encode("utf-8")
+        if self.body is None:
+            return b""
+        return COMPACT_JSON.encode(self.body).encode("utf-8")
 
     def to_json(self) -> JsonObject:
         """The delivery as the JSON object of its line."""
@@ -110,12 +134,16 @@ class RecordedDelivery:
         out["body"] = self.body
         if self.body_text is not None:
             out["body_text"] = self.body_text
+        if self.body_base64 is not None:
+            out["body_base64"] = self.body_base64
         out["received_at"] = self.received_at
+        if self.side is not None:
+            out["side"] = self.side
         return out
 
     def to_line(self) -> str:
         """The delivery as one line of a recording (compact JSON, no newline)."""
-        return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
+        return COMPACT_JSON.encode(self.to_json())
 
     @classmethod
     def from_json(cls, value: Mapping[str, object]) -> RecordedDelivery:
@@ -135,6 +163,8 @@ class RecordedDelivery:
             query=raw.get("query") or {},  # type: ignore[arg-type]
             body_text=raw.get("body_text"),  # type: ignore[arg-type]
             vendor=raw.get("vendor"),  # type: ignore[arg-type]
+            side=raw.get("side"),  # type: ignore[arg-type]
+            body_base64=raw.get("body_base64"),  # type: ignore[arg-type]
         )
 
 

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from ..gofetch_api import GoFetchAPI
     from ..sender import Sender
 
-_SENDER = pytest.StashKey["Sender"]()
+SENDER = pytest.StashKey["Sender"]()
+"""On a test item's stash: the test's ``jobhooks_sender`` (its report section, contract mode and recording read it)."""
 
 
 def sender_seed(config: pytest.Config, nodeid: str) -> int:
@@ -40,12 +41,13 @@ def jobhooks_sender(request: pytest.FixtureRequest) -> Sender:
     an in-process WSGI/ASGI app; ``deliver_all(payloads, to, duplicates=0.3,
     reorder=True)`` adds at-least-once chaos. Seeded from the run seed
     (--jobhooks-seed) and the test's id; ``.sent`` lists every delivery, shown
-    in the report of a failing test.
+    in the report of a failing test. Under --jobhooks what it sent is checked
+    against the vendors' contracts when the test ends; --jobhooks-record=DIR records it.
     """
     from ..sender import Sender
 
     sender = Sender(sender_seed(request.config, request.node.nodeid))
-    request.node.stash[_SENDER] = sender
+    request.node.stash[SENDER] = sender
     return sender
 
 
@@ -56,7 +58,7 @@ def pytest_runtest_makereport(
     """Add what ``jobhooks_sender`` sent (seed, each delivery and its attempts) to a failing test's report."""
     outcome = yield
     report = outcome.get_result()
-    sender = item.stash.get(_SENDER, None)
+    sender = item.stash.get(SENDER, None)
     if report.failed and sender is not None and sender.sent:
         report.sections.append(("jobhooks sender", sender.describe()))
 

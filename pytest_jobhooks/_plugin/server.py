@@ -18,10 +18,18 @@ if TYPE_CHECKING:
     from ..server import CaptureServer
 
 DEFAULT_HOST = "127.0.0.1"
+TEST_SERVER = pytest.StashKey["CaptureServer"]()
+"""On a test item's stash: the ``jobhooks_server`` the test used (contract mode and recording read it)."""
+EXTRA_SERVERS = pytest.StashKey[list["CaptureServer"]]()
+"""On the config's stash: the servers tests made with ``make_jobhooks_server`` (contract mode and recording)."""
+CONTRACT = "contract"
+"""The ``jobhooks`` marker's keyword for contract mode, which is not a server setting."""
 _ADDRESS = pytest.StashKey[tuple[str, int]]()
 _MARKER = (
-    "jobhooks(secret=..., respond=..., body_limit=..., reject_status=..., require_signature=...): "
-    "configure the jobhooks_server capture server for this test (see CaptureServer.configure)"
+    "jobhooks(secret=..., respond=..., body_limit=..., reject_status=..., require_signature=..., contract=True): "
+    "configure the jobhooks_server capture server for this test (see CaptureServer.configure); "
+    "contract=False turns off --jobhooks checks of what the test captured and sent, contract='schema' "
+    "checks payloads but not lifecycles"
 )
 
 
@@ -73,23 +81,29 @@ def jobhooks_listen_address(pytestconfig: pytest.Config) -> tuple[str, int]:
 
 
 @pytest.fixture(scope="session")
-def make_jobhooks_server(jobhooks_listen_address: tuple[str, int]) -> Iterator[Callable[..., CaptureServer]]:
+def make_jobhooks_server(
+    pytestconfig: pytest.Config, jobhooks_listen_address: tuple[str, int]
+) -> Iterator[Callable[..., CaptureServer]]:
     """Factory of extra capture servers, for tests that need more than one endpoint.
 
     ``make_jobhooks_server(**settings)`` returns a started
     :class:`~pytest_jobhooks.CaptureServer` on the jobhooks host and a free port
     (``host=``, ``port=``, ``read_timeout=`` and every ``ServerSettings`` keyword
     are accepted). Servers are stopped at the end of the session, or earlier
-    with ``server.stop()`` / ``with make_jobhooks_server() as server:``.
+    with ``server.stop()`` / ``with make_jobhooks_server() as server:``. Under
+    --jobhooks (and --jobhooks-record) what a server received during a test
+    is checked (and recorded) when that test ends.
     """
     from ..server import CaptureServer
 
     default_host, _ = jobhooks_listen_address
     servers: list[CaptureServer] = []
+    watched = pytestconfig.stash.setdefault(EXTRA_SERVERS, [])
 
     def make(host: str = default_host, port: int = 0, **settings: object) -> CaptureServer:
         server = CaptureServer(host, port, **settings)  # type: ignore[arg-type]
         servers.append(server)
+        watched.append(server)
         return server.start()
 
     yield make
@@ -99,10 +113,17 @@ def make_jobhooks_server(jobhooks_listen_address: tuple[str, int]) -> Iterator[C
 
 @pytest.fixture(scope="session")
 def _jobhooks_shared_server(
-    make_jobhooks_server: Callable[..., CaptureServer], jobhooks_listen_address: tuple[str, int]
+    pytestconfig: pytest.Config,
+    make_jobhooks_server: Callable[..., CaptureServer],
+    jobhooks_listen_address: tuple[str, int],
 ) -> CaptureServer:
     host, port = jobhooks_listen_address
-    return make_jobhooks_server(host=host, port=port)
+    server = make_jobhooks_server(host=host, port=port)
+    # Not an extra server: jobhooks_server hands it over per test (TEST_SERVER), only to the tests that use it.
+    watched = pytestconfig.stash.get(EXTRA_SERVERS, [])
+    if server in watched:
+        watched.remove(server)
+    return server
 
 
 @pytest.fixture
@@ -112,9 +133,12 @@ def jobhooks_server(request: pytest.FixtureRequest, _jobhooks_shared_server: Cap
     Point the sender at ``jobhooks_server.url`` (or ``.url_for("/path")``),
     then ``jobhooks_server.wait_for(vendor=..., status=...)``. Cleared before
     each test, with a fresh signing secret (``.secret``); configure it with
-    ``@pytest.mark.jobhooks(secret=..., respond=..., body_limit=...)``.
+    ``@pytest.mark.jobhooks(secret=..., respond=..., body_limit=...)``. Under
+    --jobhooks what it received is checked against the vendors' contracts when
+    the test ends; --jobhooks-record=DIR records it.
     """
     server = _jobhooks_shared_server.reset()
+    request.node.stash[TEST_SERVER] = server
     settings = _marker_settings(request.node)
     if settings:
         from ..errors import CaptureServerError
@@ -127,10 +151,11 @@ def jobhooks_server(request: pytest.FixtureRequest, _jobhooks_shared_server: Cap
 
 
 def _marker_settings(node: pytest.Item) -> dict[str, object]:
-    """The keyword arguments of every ``jobhooks`` marker on the test, the closest one winning."""
+    """The server settings of every ``jobhooks`` marker on the test, the closest one winning (not ``contract``)."""
     settings: dict[str, object] = {}
     for marker in reversed(list(node.iter_markers("jobhooks"))):
         if marker.args:
             raise pytest.UsageError(f"@pytest.mark.jobhooks takes keyword arguments only, got {marker.args!r}")
         settings.update(marker.kwargs)
+    settings.pop(CONTRACT, None)
     return settings

@@ -1,0 +1,319 @@
+"""pytest wiring of contract mode and recording: ``--jobhooks`` checks, ``--jobhooks-record=DIR``, their summary.
+
+In contract mode every delivery a test's capture servers received
+(``jobhooks_server``, and servers made with ``make_jobhooks_server``) and every
+payload its ``jobhooks_sender`` sent is checked when the test's call ends (see
+:mod:`pytest_jobhooks._contract`); a violation fails the test with the
+problems and a timeline. ``@pytest.mark.jobhooks(contract=False)`` opts a
+test, class or module out; ``contract="schema"`` checks payloads only.
+
+With ``--jobhooks-record=DIR`` the same deliveries are appended, once the
+test's fixtures are torn down, to ``DIR/jobhooks-<worker>.jsonl`` (``main``
+without pytest-xdist). Under xdist each worker sends its totals through
+``config.workeroutput``; the controller merges them in ``pytest_testnodedown``.
+Tests that capture and send nothing cost a stash lookup; nothing heavy is
+imported before a test has something to check or record.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from .options import GROUP, contract_mode
+from .sender import SENDER
+from .server import CONTRACT, EXTRA_SERVERS, TEST_SERVER
+
+if TYPE_CHECKING:
+    from pluggy import Result
+
+    from .._contract import CapturedStream, ContractCheck, ContractSummary, Mode
+    from .._recorder import Recorder
+    from ..deliveries import Delivery
+    from ..server import CaptureServer
+
+_OPTION = "--jobhooks-record"
+_INI = "jobhooks_record"
+_WORKER_KEY = "jobhooks_contract"
+_STATE = pytest.StashKey["_State"]()
+_CHECK = pytest.StashKey["ContractCheck | None"]()
+_FAILED = pytest.StashKey[bool]()
+
+
+@dataclass
+class _State:
+    """One process's contract mode switch, recording file and totals."""
+
+    contract: bool
+    record_to: Path | None
+    recording: Path | None
+    recorder: Recorder | None = None
+    summary: ContractSummary | None = None
+    # The last delivery of each extra server seen at a test's end: what follows it arrived during the next test.
+    marks: dict[CaptureServer, Delivery | None] = field(default_factory=dict)
+
+    def totals(self) -> ContractSummary:
+        """The totals, created on first use."""
+        if self.summary is None:
+            from .._contract import ContractSummary
+
+            self.summary = ContractSummary()
+        return self.summary
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add ``--jobhooks-record=DIR`` and its ini twin ``jobhooks_record``."""
+    group = parser.getgroup(GROUP)
+    group.addoption(
+        _OPTION,
+        dest=_INI,
+        metavar="DIR",
+        default=None,
+        help="append every delivery captured by jobhooks capture servers or sent by jobhooks_sender to "
+        "DIR/jobhooks-<worker>.jsonl, secrets redacted (ini: jobhooks_record)",
+    )
+    parser.addini(
+        _INI, default="", help="directory to record deliveries in, relative to rootdir (as --jobhooks-record)"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Settle contract mode and the recording directory (it must be writable: else ``UsageError``)."""
+    directory = _record_directory(config)
+    recording = None
+    if directory is not None:
+        _check_directory(directory)
+        workerinput = getattr(config, "workerinput", None)
+        worker = workerinput.get("workerid", "main") if workerinput is not None else "main"
+        recording = directory / f"jobhooks-{worker}.jsonl"
+    config.stash[_STATE] = _State(contract_mode(config), directory, recording)
+
+
+def _record_directory(config: pytest.Config) -> Path | None:
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and _INI in workerinput:
+        given = workerinput[_INI]
+        return Path(given) if given else None
+    option: str | None = config.getoption(_INI)
+    if option is not None:
+        if not option.strip():
+            raise pytest.UsageError(f"{_OPTION} expects a directory, got {option!r}")
+        return config.invocation_params.dir / option.strip()
+    ini = str(config.getini(_INI)).strip()
+    return config.rootpath / ini if ini else None
+
+
+def _check_directory(directory: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        message = f"{_OPTION} / {_INI}: cannot record deliveries in {str(directory)!r}: {reason}"
+        raise pytest.UsageError(message) from None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: object) -> None:
+    """Hand the recording directory, resolved here, to each xdist worker."""
+    state = node.config.stash[_STATE]  # type: ignore[attr-defined]
+    node.workerinput[_INI] = str(state.record_to) if state.record_to is not None else ""  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    """Once the test function has returned: fail the test on a contract violation (contract mode only)."""
+    state = item.config.stash.get(_STATE, None)
+    if state is None or not state.contract:
+        return
+    try:
+        check = _check(item, state)
+        problem = check.message() if check is not None and not check.ok else None
+    except _BadMarker as exc:
+        problem = str(exc)
+    if problem is not None:
+        item.stash[_FAILED] = True
+        pytest.fail(problem, pytrace=False)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Result[pytest.TestReport], None]:
+    """Check tests that failed on their own too (a report section); record deliveries once fixtures are torn down."""
+    state = item.config.stash.get(_STATE, None)
+    error = None
+    if state is not None and call.when == "teardown" and (state.contract or state.recording is not None):
+        error = _finish(item, state)
+    outcome = yield
+    if state is None:
+        return
+    report = outcome.get_result()
+    if call.when == "call" and state.contract and not item.stash.get(_FAILED, False):
+        # The test's call raised before pytest_runtest_call could check: count its deliveries, show any problem.
+        try:
+            check = _check(item, state)
+            problem = check.message() if check is not None and not check.ok else None
+        except _BadMarker as exc:
+            problem = str(exc)
+        if problem is not None and report.failed:
+            report.sections.append(("jobhooks contract", problem))
+    if error is not None:
+        # Never lose deliveries silently: a recording that cannot be written fails the test's teardown.
+        if report.failed:
+            report.sections.append(("jobhooks record", error))
+        else:
+            report.outcome, report.longrepr = "failed", error
+
+
+class _BadMarker(Exception):
+    """A ``contract=`` value the marker does not take."""
+
+
+def _mode(item: pytest.Item) -> Mode | None:
+    """The closest ``jobhooks`` marker's ``contract=``: "full" (default), "schema", or None (opted out)."""
+    for marker in item.iter_markers("jobhooks"):
+        if CONTRACT not in marker.kwargs:
+            continue
+        value = marker.kwargs[CONTRACT]
+        if value is True:
+            return "full"
+        if value is False:
+            return None
+        if value == "schema":
+            return "schema"
+        raise _BadMarker(f"@pytest.mark.jobhooks(contract=...) takes True, False or 'schema', not {value!r}")
+    return "full"
+
+
+def _check(item: pytest.Item, state: _State) -> ContractCheck | None:
+    """Check what the test captured and sent so far, once (the result is kept on the item)."""
+    if _CHECK in item.stash:
+        return item.stash[_CHECK]
+    item.stash[_CHECK] = None
+    captured = _captured(item, state, commit=False)
+    sender = item.stash.get(SENDER, None)
+    sent = sender.sent if sender is not None else []
+    if not captured and not sent:
+        return None
+    mode = _mode(item)
+    if mode is None:
+        state.totals().opted_out += 1
+        return None
+    from .._contract import check_test
+
+    check = check_test(captured, sent, sender.batches if sender is not None else [], mode=mode)
+    state.totals().add(check)
+    item.stash[_CHECK] = check
+    return check
+
+
+def _captured(item: pytest.Item, state: _State, *, commit: bool) -> list[CapturedStream]:
+    """The streams of deliveries the test's servers received: its ``jobhooks_server``'s, and each extra server's."""
+    servers: list[tuple[str, CaptureServer, list[Delivery]]] = []
+    server = item.stash.get(TEST_SERVER, None)
+    if server is not None:
+        servers.append(("jobhooks_server", server, server.deliveries))
+    for extra in item.config.stash.get(EXTRA_SERVERS, ()):
+        servers.append(("make_jobhooks_server", extra, _arrived(extra, state.marks, commit=commit)))
+    if not any(deliveries for _, _, deliveries in servers):
+        return []
+    from .._contract import CapturedStream
+
+    streams = []
+    for name, each, deliveries in servers:
+        if deliveries:
+            url = each.url if each.is_running else None
+            streams.append(CapturedStream(f"{name} {url or '(stopped)'}", url, deliveries))
+    return streams
+
+
+def _arrived(server: CaptureServer, marks: dict[CaptureServer, Delivery | None], *, commit: bool) -> list[Delivery]:
+    """What ``server`` received since the end of the previous test (all of it after a ``clear()``)."""
+    deliveries = server.deliveries
+    last = marks.get(server)
+    start = 0
+    if last is not None:
+        for position in range(len(deliveries) - 1, -1, -1):
+            if deliveries[position] is last:
+                start = position + 1
+                break
+    if commit:
+        marks[server] = deliveries[-1] if deliveries else None
+    return deliveries[start:]
+
+
+def _finish(item: pytest.Item, state: _State) -> str | None:
+    """At the end of the test: move the extra servers' marks on, and record; an error message if recording failed."""
+    captured = _captured(item, state, commit=True)
+    if state.recording is None:
+        return None
+    sender = item.stash.get(SENDER, None)
+    sent = sender.sent if sender is not None else []
+    if not captured and not sent:
+        return None
+    from ..errors import RecordingError
+
+    recorder = state.recorder
+    if recorder is None:
+        from .._recorder import Recorder
+
+        recorder = state.recorder = Recorder(state.recording)
+    try:
+        lines = sum(recorder.record_captured(stream.deliveries) for stream in captured)
+        attempts = recorder.record_sent(sent)
+    except RecordingError as exc:
+        return f"jobhooks: {exc}"
+    state.totals().note_recording(str(state.recording), lines, attempts)
+    return None
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On a pytest-xdist worker, hand this worker's totals to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    state = session.config.stash.get(_STATE, None)
+    if workeroutput is not None and state is not None and state.summary is not None:
+        workeroutput[_WORKER_KEY] = state.summary.to_json()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """On the pytest-xdist controller, add a finished worker's totals."""
+    data = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
+    if data is None:
+        return
+    from .._contract import ContractSummary
+
+    config: pytest.Config = node.config  # type: ignore[attr-defined]
+    config.stash[_STATE].totals().merge(ContractSummary.from_json(data))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """The ``jobhooks contract`` section: per vendor, the deliveries, jobs, invalid payloads and illegal moves."""
+    state = config.stash.get(_STATE, None)
+    if state is None or not (state.contract or state.recording is not None):
+        return
+    terminalreporter.write_sep("=", "jobhooks contract")
+    recording = None
+    if state.record_to is not None:
+        recording = str(state.record_to / "jobhooks-<worker>.jsonl" if _distributed(config) else state.recording)
+    for line in state.totals().lines(contract=state.contract, recording=recording):
+        terminalreporter.write_line(line)
+
+
+def _distributed(config: pytest.Config) -> bool:
+    """Whether this is the controller of pytest-xdist workers (they, not it, write the recordings)."""
+    return config.pluginmanager.hasplugin("dsession")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Close the recording file."""
+    state = config.stash.get(_STATE, None)
+    if state is not None and state.recorder is not None:
+        state.recorder.close()
