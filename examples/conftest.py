@@ -1,0 +1,94 @@
+"""Fixtures for the jobwatch examples: the apps under test, their store and secret, a live server, our own vendor."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from flask import Flask
+from jobwatch import fastapi_app, flask_app
+from jobwatch.notify import Notifier
+from jobwatch.store import JobStore
+from jobwatch_vendor import JOBWATCH
+from werkzeug.serving import make_server
+
+from pytest_jobhooks import VENDORS, CaptureServer, new_secret, register_vendor, unregister_vendor
+
+HERE = Path(__file__).parent
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
+    """Make jobwatch's own webhook a vendor pytest-jobhooks knows, while each item of this folder runs.
+
+    Registered per item rather than for the whole session, so that other tests
+    run in the same process (``pytest tests examples``) see only the built-in
+    vendors. The hook wraps setup, call, teardown and reports, so the capture
+    server, the assertions, ``--jobhooks`` and the recordings all see it.
+    """
+    added = item.path.is_relative_to(HERE) and JOBWATCH.name not in VENDORS
+    if added:
+        register_vendor(JOBWATCH)
+    try:
+        yield
+    finally:
+        if added:
+            unregister_vendor(JOBWATCH.name)
+
+
+@pytest.fixture
+def webhook_secret() -> str:
+    """The ``whsec_...`` secret Tensorlake signs with (what its dashboard shows): a fresh one per test."""
+    return new_secret()
+
+
+@pytest.fixture
+def store() -> JobStore:
+    """The job store the app under test writes to."""
+    return JobStore()
+
+
+AppFactory = Callable[..., Any]
+"""``create_app(*, secret, store=None, notifier=None)`` of either framework."""
+
+
+@pytest.fixture(params=["flask", "fastapi"])
+def create_app(request: pytest.FixtureRequest) -> AppFactory:
+    """jobwatch's app factory, once for Flask (WSGI) and once for FastAPI (ASGI): tests using it run on both."""
+    factories: dict[str, AppFactory] = {"flask": flask_app.create_app, "fastapi": fastapi_app.create_app}
+    return factories[request.param]
+
+
+@pytest.fixture
+def receiver(create_app: AppFactory, webhook_secret: str, store: JobStore) -> Flask | FastAPI:
+    """jobwatch under test (on Flask, then on FastAPI), writing to ``store``, with no subscriber to notify."""
+    return create_app(secret=webhook_secret, store=store)
+
+
+@pytest.fixture
+def live_receiver(webhook_secret: str, store: JobStore) -> Iterator[str]:
+    """jobwatch on Flask, served over real HTTP on 127.0.0.1 for callers that need a URL (GoFetch); its base URL."""
+    app = flask_app.create_app(secret=webhook_secret, store=store)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+@pytest.fixture
+def notifier(jobhooks_server: CaptureServer) -> Iterator[Notifier]:
+    """jobwatch's notifier with the capture server as its subscriber (signing with the server's secret)."""
+    secret = jobhooks_server.secret
+    assert secret is not None
+    sender = Notifier(jobhooks_server.url_for("/hooks/jobwatch"), secret=secret)
+    yield sender
+    sender.close()
