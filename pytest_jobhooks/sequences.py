@@ -40,8 +40,9 @@ class Observation:
 def observe(items: object, *, vendor: str | None = None) -> list[Observation]:
     """Turn a capture server, a list of deliveries or a list of payloads into :class:`Observation` objects.
 
-    Items that carry their own classification (a captured ``Delivery``) keep it;
-    payload mappings, JSON text or bytes are detected (or read as ``vendor``) and validated here.
+    Items may be captured ``Delivery`` objects, the sender's ``DeliveryReport`` objects
+    (their payload), recorded deliveries (``RecordedDelivery``), or payload mappings,
+    JSON text or bytes; payloads are detected (or read as ``vendor``) and validated here.
     """
     records = getattr(items, "deliveries", items)
     if isinstance(records, (Mapping, str, bytes)) or not isinstance(records, Iterable):
@@ -50,8 +51,19 @@ def observe(items: object, *, vendor: str | None = None) -> list[Observation]:
 
 
 def _observe_one(index: int, item: object, vendor: str | None) -> Observation:
-    if hasattr(item, "body") and hasattr(item, "method"):
+    from .deliveries import Delivery
+    from .recordings import RecordedDelivery
+
+    if isinstance(item, Delivery):
         return _from_delivery(index, item, vendor)
+    if isinstance(item, RecordedDelivery):
+        # A line of a recording: its body, or for a query-string delivery its query.
+        vendor = vendor or item.vendor
+        item = item.body if item.body is not None else (item.query or None)
+    elif hasattr(item, "payload") and hasattr(item, "attempts"):
+        # What the sender returns (a DeliveryReport, e.g. from jobhooks_sender.sent): the payload it sent.
+        vendor = vendor or getattr(item, "vendor", None)
+        item = getattr(item, "payload", None)
     name = vendor or detect_vendor(item)
     if name is None:
         return Observation(index, None, None, None, None, problems=["no registered vendor sends this payload"])

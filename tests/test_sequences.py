@@ -205,3 +205,17 @@ def test_pytest_shows_the_users_line_not_ours(pytester: pytest.Pytester) -> None
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*assert_job_sequence(payloads, *", "E*job 'b1': statuses differ"])
     result.stdout.no_fnmatch_line("*sequences.py*")
+
+
+def test_sender_reports_and_recorded_lines_are_items_too(jobhooks_server: object) -> None:
+    from pytest_jobhooks import RecordedDelivery, deliver_all, lifecycle
+
+    payloads = lifecycle("gofetch", seed=5)
+    batch = deliver_all(payloads, jobhooks_server)
+    assert_job_sequence(list(batch.deliveries), ["fetcher_approaching_dropoff", "delivered"])
+    recorded = [
+        RecordedDelivery(method="GET", path="/", headers={}, body=None, received_at="2026-04-17T09:30:00Z", query=p)
+        for p in payloads
+    ]
+    assert_job_sequence(recorded, ["running", "succeeded"], unified=True)
+    assert_valid_lifecycle(recorded)
