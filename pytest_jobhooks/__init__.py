@@ -41,7 +41,7 @@ if TYPE_CHECKING:
         parse_record,
         read_records,
     )
-    from .replay import ReplayedDelivery, ReplayReport, replay
+    from .replays import ReplayedDelivery, ReplayReport, replay
     from .schemas import load_schema, schema_path
     from .sender import (
         INFERRED_RETRY_SCHEDULE,
@@ -143,9 +143,9 @@ __all__ = [
 ]
 
 _LAZY = {
-    "ReplayReport": ".replay",
-    "ReplayedDelivery": ".replay",
-    "replay": ".replay",
+    "ReplayReport": ".replays",
+    "ReplayedDelivery": ".replays",
+    "replay": ".replays",
     "Delivery": ".deliveries",
     "Headers": ".deliveries",
     "Response": ".deliveries",

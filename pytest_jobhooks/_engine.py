@@ -12,7 +12,7 @@ import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TypedDict
+from typing import Literal, TypedDict
 
 from ._chaos import check_chaos, plan
 from ._prepare import Payload, Prepared, prepare
@@ -46,6 +46,7 @@ class SendOptions(TypedDict, total=False):
     real_time: bool
     start: datetime | None
     style: str | DeliveryStyle | None
+    gofetch_style: Literal["get", "post"] | None
     path: str | None
     headers: Mapping[str, str] | None
     app_kind: AppKind | None
@@ -99,11 +100,19 @@ def send(
     real_time: bool = False,
     start: datetime | None = None,
     style: str | DeliveryStyle | None = None,
+    gofetch_style: Literal["get", "post"] | None = None,
     path: str | None = None,
     headers: Mapping[str, str] | None = None,
     app_kind: AppKind | None = None,
 ) -> list[DeliveryReport]:
     """Make each of ``sends`` ((payload index, copy number), in order) to ``to``; one report per send."""
+    if gofetch_style is not None:
+        # The issue's name for GoFetch's choice between its documented GET and its later POST form.
+        if gofetch_style not in ("get", "post"):
+            raise DeliveryError(f"gofetch_style= must be 'get' or 'post', not {gofetch_style!r}")
+        if style is not None and style != gofetch_style:
+            raise DeliveryError(f"style={style!r} and gofetch_style={gofetch_style!r} disagree: pass one")
+        style = gofetch_style
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) or timeout <= 0:
         raise DeliveryError(f"timeout= must be a number of seconds > 0, not {timeout!r}")
     if not isinstance(real_time, bool):

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import accumulate
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ._prepare import Payload
@@ -300,6 +300,7 @@ def deliver(
     real_time: bool = False,
     start: datetime | None = None,
     style: str | DeliveryStyle | None = None,
+    gofetch_style: Literal["get", "post"] | None = None,
     path: str | None = None,
     headers: Mapping[str, str] | None = None,
     app_kind: AppKind | None = None,
@@ -313,7 +314,7 @@ def deliver(
     FastAPI), else WSGI (Flask); ``app_kind="wsgi"|"asgi"`` overrides. ``path``
     is appended to the URL (an app's base URL is ``http://testserver``).
     ``vendor`` is detected when not given; ``style`` picks another documented
-    form (``style="post"``: GoFetch's JSON POST instead of its GET).
+    form (``style="post"``, or ``gofetch_style="post"``: GoFetch's JSON POST instead of its GET).
 
     A JSON body is compact JSON in the payload's key order (str/bytes are sent
     as they are). Svix-signed styles are signed with ``secret`` (a fresh one
@@ -347,6 +348,7 @@ def deliver(
         real_time=real_time,
         start=start,
         style=style,
+        gofetch_style=gofetch_style,
         path=path,
         headers=headers,
         app_kind=app_kind,

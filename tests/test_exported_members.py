@@ -59,3 +59,12 @@ def test_loading_the_plugin_imports_nothing_heavy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == []
+
+
+def test_no_public_name_is_shadowed_by_a_submodule() -> None:
+    # Importing pytest_jobhooks.x binds the package attribute x to the module: a public
+    # function of the same name would then be unreachable as `from pytest_jobhooks import x`.
+    import pkgutil
+
+    modules = {info.name for info in pkgutil.iter_modules(pytest_jobhooks.__path__)}
+    assert modules.isdisjoint(pytest_jobhooks.__all__)

@@ -11,7 +11,7 @@ import pytest
 import pytest_jobhooks._contract
 import pytest_jobhooks._recorder  # noqa: F401
 from pytest_jobhooks.recordings import RecordedDelivery, read_records
-from pytest_jobhooks.replay import HOP_BY_HOP_HEADERS, replay
+from pytest_jobhooks.replays import HOP_BY_HOP_HEADERS, replay
 from pytest_jobhooks.server import CaptureServer
 
 HELPERS = """

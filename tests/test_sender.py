@@ -314,3 +314,13 @@ def test_delivery_error_is_a_jobhooks_error() -> None:
 
     assert issubclass(DeliveryError, JobhooksError)
     assert issubclass(DeliveryError, ValueError)
+
+
+def test_gofetch_style_post_is_the_issues_name_for_style_post(jobhooks_server: CaptureServer) -> None:
+    payload = {"job_id": "7c9e6679-7425-40de-944b-e07c4f1b2f6a", "job_status": "delivered"}
+    deliver(payload, jobhooks_server, gofetch_style="post")
+    deliver_all([payload], jobhooks_server, gofetch_style="get")
+    post, get = jobhooks_server.wait_for(2)
+    assert (post.method, post.payload, get.method, get.query) == ("POST", payload, "GET", payload)
+    with pytest.raises(DeliveryError, match="must be 'get' or 'post'"):
+        deliver(payload, jobhooks_server, gofetch_style="put")  # type: ignore[arg-type]
