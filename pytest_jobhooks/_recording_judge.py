@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import ValidationError
 
 from ._drift import Check, Finding, Member, find_drift, new_fields_check, shape_of
-from .catalog import detect_vendor, json_path, to_json_object, validate_payload
+from .catalog import detect_vendor, json_path, json_type, to_json_object, validate_payload
 from .errors import PayloadValidationError, Problem, UnknownVendorError
 from .vendors import VENDORS, get_vendor
 from .vendors._vendor import AnyVendor
@@ -195,17 +195,3 @@ def _model_problems(spec: AnyVendor, data: dict[str, object]) -> tuple[Problem, 
 
 def _concrete(parts: tuple[str | int | Member, ...]) -> str:
     return json_path(part.key if isinstance(part, Member) else part for part in parts)
-
-
-def json_type(value: object) -> str:
-    """The JSON name of a parsed value's type: object, array, string, number, boolean, null."""
-    kinds = {
-        dict: "object",
-        list: "array",
-        str: "string",
-        bool: "boolean",
-        int: "number",
-        float: "number",
-        type(None): "null",
-    }
-    return kinds.get(type(value), type(value).__name__)

@@ -115,7 +115,7 @@ def to_json_object(vendor: AnyVendor, payload: object) -> JsonObject:
         if vendor.delivery.accepts_query():
             return _from_query(vendor, payload)
         return dict(payload)
-    raise _fail(vendor, f"expected a JSON object, got {_json_type(payload)}")
+    raise _fail(vendor, f"expected a JSON object, got {json_type(payload)}")
 
 
 def schema_problems(vendor: AnyVendor, data: JsonObject) -> Iterator[Problem]:
@@ -176,7 +176,8 @@ def _from_query(vendor: AnyVendor, mapping: Mapping[str, object]) -> JsonObject:
     return data
 
 
-def _json_type(value: object) -> str:
+def json_type(value: object) -> str:
+    """The JSON name of a value's type (object, array, string, boolean, number, null), else its Python type."""
     for kind, name in _JSON_TYPES.items():
         if isinstance(value, kind):
             return name

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ._drift import Finding, Member
-from ._recording_judge import Judge, Judgement, Outcome, json_type
+from ._recording_judge import Judge, Judgement, Outcome
 from ._recording_source import (
     MAX_LINE_BYTES,
     Source,
@@ -37,7 +37,7 @@ from ._recording_source import (
     source_label,
 )
 from ._recording_summary import MAX_DRIFT_KINDS, DriftEntry, DriftReport, RecordingSummary
-from .catalog import json_path
+from .catalog import json_path, json_type
 from .errors import Problem, RecordingError
 from .vendors import get_vendor
 from .vendors._vendor import AnyVendor, JsonObject, JsonValue
