@@ -164,9 +164,13 @@ def _query(payload: Payload) -> str:
 def _query_value(key: str, value: object) -> str:
     if isinstance(value, str):
         return value
-    if isinstance(value, (bool, int, float)):
-        return json.dumps(value)  # true / false / 3 / 1.5, as JSON would spell them
-    raise refuse(f"field {key!r} cannot be sent as a query parameter: {value!r} is not a string or a number")
+    # A query string carries only text: 142047 would arrive as "142047", silently turning a payload
+    # that is invalid on purpose (invalid("gofetch", "wrong-type:job_id")) into a valid one.
+    raise refuse(
+        f"field {key!r} is {value!r}, not a string: a query string carries only text, so it would arrive as "
+        f"the string {str(value)!r}; send the payload as JSON (gofetch_style='post', or style='post'), "
+        "or pass the exact query string as the payload"
+    )
 
 
 def _extra_headers(headers: Mapping[str, str] | None) -> Pairs:

@@ -263,7 +263,7 @@ def test_report_reads_well(jobhooks_server: CaptureServer) -> None:
         (
             {"job_id": "j", "job_status": {"x": 1}},
             {"vendor": "gofetch"},
-            "field 'job_status' cannot be sent as a query",
+            "field 'job_status' is {'x': 1}, not a string",
         ),
         (TELMAI, {"timeout": 0}, "timeout= must be a number of seconds > 0"),
         (TELMAI, {"timeout": True}, "timeout= must be"),
@@ -324,3 +324,14 @@ def test_gofetch_style_post_is_the_issues_name_for_style_post(jobhooks_server: C
     assert (post.method, post.payload, get.method, get.query) == ("POST", payload, "GET", payload)
     with pytest.raises(DeliveryError, match="must be 'get' or 'post'"):
         deliver(payload, jobhooks_server, gofetch_style="put")  # type: ignore[arg-type]
+
+
+def test_a_wrong_type_is_not_lost_in_a_query_string(jobhooks_server: CaptureServer) -> None:
+    from pytest_jobhooks import invalid
+
+    payload = invalid("gofetch", "wrong-type:job_id", seed=3)
+    with pytest.raises(DeliveryError, match=r"field 'job_id' is .* not a string: a query string carries only text"):
+        deliver(payload, jobhooks_server)
+    deliver(payload, jobhooks_server, gofetch_style="post")  # as JSON the defect arrives intact
+    [delivery] = jobhooks_server.wait_for()
+    assert delivery.errors == [f"$.job_id: {payload['job_id']!r} is not of type 'string'"]
