@@ -16,8 +16,8 @@ from collections.abc import Iterator, Mapping
 from ._overrides import lookup, remove, replace
 from ._random import stream
 from ._walk import generate
-from .catalog import validate_payload
-from .errors import FactoryError, PayloadValidationError
+from .catalog import is_valid, validate_payload
+from .errors import FactoryError
 from .vendors import VENDORS, get_vendor
 from .vendors._vendor import AnyVendor, JsonObject, JsonValue
 
@@ -49,7 +49,7 @@ def break_payload(spec: AnyVendor, defect: str, *, seed: int, status: str | None
         if defect == "empty"
         else _apply(spec, defect, _base(spec, seed, status), stream(seed, f"{spec.name}/defect"))
     )
-    if not _rejected(spec, broken):
+    if is_valid(spec, broken):
         raise FactoryError(f"{defect!r} leaves a valid {spec.name} payload (is that field optional?)")
     return broken
 
@@ -97,9 +97,9 @@ def _find_field_defects(spec: AnyVendor) -> tuple[str, ...]:
     payloads = [_base(spec, seed, None) for seed in range(_TRIAL_SEEDS)]
     common = [name for name in payloads[0] if all(name in payload for payload in payloads)]
     rng = random.Random(0)
-    missing = [n for n in common if all(_rejected(spec, remove(p, (n,))) for p in payloads)]
-    wrong = [n for n in common if all(_rejected(spec, replace(p, (n,), wrong_type(p[n], rng))) for p in payloads)]
-    empty = ("empty",) if _rejected(spec, {}) else ()
+    missing = [n for n in common if all(not is_valid(spec, remove(p, (n,))) for p in payloads)]
+    wrong = [n for n in common if all(not is_valid(spec, replace(p, (n,), wrong_type(p[n], rng))) for p in payloads)]
+    empty = ("empty",) if not is_valid(spec, {}) else ()
     return (*empty, *(f"missing:{n}" for n in missing), *(f"wrong-type:{n}" for n in wrong))
 
 
@@ -132,14 +132,6 @@ def _foreign_statuses(spec: AnyVendor) -> list[str]:
     own = set(spec.lifecycle.states)
     others = {state for vendor in VENDORS.values() if vendor is not spec for state in vendor.lifecycle.states}
     return sorted(others - own)
-
-
-def _rejected(spec: AnyVendor, payload: JsonObject) -> bool:
-    try:
-        validate_payload(spec, payload)
-    except PayloadValidationError:
-        return True
-    return False
 
 
 class DefectTable(Mapping[str, tuple[str, ...]]):

@@ -90,7 +90,7 @@ def detect_vendor(
     best = max(scores.values())
     leaders = [name for name, score in scores.items() if score == best]
     if len(leaders) > 1:
-        leaders = [name for name in leaders if _is_valid(name, data)]
+        leaders = [name for name in leaders if is_valid(name, data)]
     return leaders[0] if len(leaders) == 1 else None
 
 
@@ -200,9 +200,10 @@ def _loose_object(payload: object) -> JsonObject | None:
     return None
 
 
-def _is_valid(name: str, data: JsonObject) -> bool:
+def is_valid(vendor: str | AnyVendor, payload: object) -> bool:
+    """Whether :func:`validate_payload` accepts ``payload`` for ``vendor`` (without the problems)."""
     try:
-        validate_payload(name, data)
+        validate_payload(vendor, payload)
     except PayloadValidationError:
         return False
     return True
