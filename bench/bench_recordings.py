@@ -63,8 +63,8 @@ def _with_ids(value: Any, suffix: str) -> Any:
 def contender(name: str, path: Path, limit: int) -> dict[str, Any]:
     """Run one contender in this process; returns its counts and costs (imports and set-up not timed)."""
     from pytest_jobhooks.catalog import detect_vendor
+    from pytest_jobhooks.catalog.schemas import load_schema
     from pytest_jobhooks.recordings import check_recording
-    from pytest_jobhooks.schemas import load_schema
     from pytest_jobhooks.vendors import VENDORS
 
     if name == "jsonschema":

@@ -25,10 +25,12 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from .assertions import assert_job_sequence, assert_valid_lifecycle, timeline
     from .catalog import detect_vendor, job_state, validate_payload
+    from .catalog.schemas import load_schema, schema_path
     from .deliveries import Delivery, Headers, Response, SignatureVerdict
     from .factories import INVALID_DEFECTS, OMIT, SeededFactory, build, invalid, lifecycle, outcomes
-    from .gofetch_api import APICall, GoFetchAPI
+    from .fakes.gofetch import APICall, GoFetchAPI
     from .recordings import (
         DriftEntry,
         DriftReport,
@@ -41,8 +43,7 @@ if TYPE_CHECKING:
         parse_record,
         read_records,
     )
-    from .replays import ReplayedDelivery, ReplayReport, replay
-    from .schemas import load_schema, schema_path
+    from .recordings.replaying import ReplayedDelivery, ReplayReport, replay
     from .sender import (
         INFERRED_RETRY_SCHEDULE,
         NO_RETRIES,
@@ -57,12 +58,11 @@ if TYPE_CHECKING:
         deliver,
         deliver_all,
     )
-    from .sequences import assert_job_sequence, assert_valid_lifecycle, timeline
     from .server import CaptureServer, ServerSettings
     from .signing import forged_headers, new_secret, sign, verify
     from .vendors import VENDORS, get_vendor, register_vendor, unregister_vendor
-    from .vendors._factory import JobHistory, VendorFactory
-    from .vendors._vendor import UNIFIED_STATUSES, DeliveryStyle, JobState, Lifecycle, UnifiedStatus, Vendor
+    from .vendors.base import UNIFIED_STATUSES, DeliveryStyle, JobState, Lifecycle, UnifiedStatus, Vendor
+    from .vendors.factory import JobHistory, VendorFactory
 
 __all__ = [
     "INFERRED_RETRY_SCHEDULE",
@@ -143,15 +143,15 @@ __all__ = [
 ]
 
 _LAZY = {
-    "ReplayReport": ".replays",
-    "ReplayedDelivery": ".replays",
-    "replay": ".replays",
+    "ReplayReport": ".recordings.replaying",
+    "ReplayedDelivery": ".recordings.replaying",
+    "replay": ".recordings.replaying",
     "Delivery": ".deliveries",
     "Headers": ".deliveries",
     "Response": ".deliveries",
     "SignatureVerdict": ".deliveries",
-    "APICall": ".gofetch_api",
-    "GoFetchAPI": ".gofetch_api",
+    "APICall": ".fakes.gofetch",
+    "GoFetchAPI": ".fakes.gofetch",
     "INFERRED_RETRY_SCHEDULE": ".sender",
     "NO_RETRIES": ".sender",
     "SVIX_RETRY_SCHEDULE": ".sender",
@@ -170,12 +170,12 @@ _LAZY = {
     "new_secret": ".signing",
     "sign": ".signing",
     "verify": ".signing",
-    "UNIFIED_STATUSES": ".vendors._vendor",
-    "DeliveryStyle": ".vendors._vendor",
-    "JobState": ".vendors._vendor",
-    "Lifecycle": ".vendors._vendor",
-    "UnifiedStatus": ".vendors._vendor",
-    "Vendor": ".vendors._vendor",
+    "UNIFIED_STATUSES": ".vendors.base",
+    "DeliveryStyle": ".vendors.base",
+    "JobState": ".vendors.base",
+    "Lifecycle": ".vendors.base",
+    "UnifiedStatus": ".vendors.base",
+    "Vendor": ".vendors.base",
     "VENDORS": ".vendors",
     "get_vendor": ".vendors",
     "register_vendor": ".vendors",
@@ -188,11 +188,11 @@ _LAZY = {
     "invalid": ".factories",
     "lifecycle": ".factories",
     "outcomes": ".factories",
-    "JobHistory": ".vendors._factory",
-    "VendorFactory": ".vendors._factory",
+    "JobHistory": ".vendors.factory",
+    "VendorFactory": ".vendors.factory",
     "job_state": ".catalog",
     "validate_payload": ".catalog",
-    "load_schema": ".schemas",
+    "load_schema": ".catalog.schemas",
     "DriftEntry": ".recordings",
     "DriftReport": ".recordings",
     "LineVerdict": ".recordings",
@@ -203,10 +203,10 @@ _LAZY = {
     "check_recording": ".recordings",
     "parse_record": ".recordings",
     "read_records": ".recordings",
-    "schema_path": ".schemas",
-    "assert_job_sequence": ".sequences",
-    "assert_valid_lifecycle": ".sequences",
-    "timeline": ".sequences",
+    "schema_path": ".catalog.schemas",
+    "assert_job_sequence": ".assertions",
+    "assert_valid_lifecycle": ".assertions",
+    "timeline": ".assertions",
 }
 
 

@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _schemas(directory: Path, *, check: bool) -> int:
-    from .schemas import generated_files
+    from .catalog.schemas import generated_files
 
     stale = []
     for relative, text in generated_files():

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from ._classify import Content
+from .catalog._reading import Content
 
 if TYPE_CHECKING:
     from .errors import Problem
-    from .vendors._vendor import JobState, JsonObject, JsonValue, UnifiedStatus
+    from .vendors.base import JobState, JsonObject, JsonValue, UnifiedStatus
 
 __all__ = ["Delivery", "Headers", "Response", "SignatureVerdict"]
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from .errors import FactoryError
 from .factories import build, lifecycle, outcomes
 from .vendors import get_vendor
-from .vendors._vendor import AnyVendor, JsonObject, UnifiedStatus
+from .vendors.base import AnyVendor, JsonObject, UnifiedStatus
 
 __all__ = ["ChaoticDeliveries", "deliveries_with_chaos", "lifecycles", "payloads", "seeds"]
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 
-from pytest_jobhooks._contract import CapturedStream, ContractCheck, ContractSummary, VendorCounts, check_test
+from pytest_jobhooks.assertions import lifecycle_violations, timeline
+from pytest_jobhooks.contract import CapturedStream, ContractCheck, ContractSummary, VendorCounts, check_test
 from pytest_jobhooks.factories import lifecycle
 from pytest_jobhooks.sender import Sender
-from pytest_jobhooks.sequences import lifecycle_violations, timeline
 from pytest_jobhooks.server import CaptureServer
 
 TELMAI = {"tenant": "acme", "source": "s1", "jobId": "job-1", "details": ""}

@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from pydantic import BaseModel, ConfigDict
 
 import pytest_jobhooks as jh
+from pytest_jobhooks.catalog.schemas import schema_path
 from pytest_jobhooks.factories import (
     BASE_TIME,
     INVALID_DEFECTS,
@@ -30,9 +31,8 @@ from pytest_jobhooks.factories import (
     lifecycle,
     outcomes,
 )
-from pytest_jobhooks.schemas import schema_path
 from pytest_jobhooks.vendors import VENDORS
-from pytest_jobhooks.vendors._factory import VendorFactory, rfc3339
+from pytest_jobhooks.vendors.factory import VendorFactory, rfc3339
 
 NAMES = list(VENDORS)
 CASES = [(vendor, outcome) for vendor in NAMES for outcome in outcomes(vendor)]
@@ -318,7 +318,7 @@ _DUMP = """
 import json, sys
 from pytest_jobhooks.factories import INVALID_DEFECTS, build, invalid, lifecycle, outcomes
 from pytest_jobhooks.vendors import VENDORS
-from pytest_jobhooks.vendors._factory import VendorFactory, rfc3339
+from pytest_jobhooks.vendors.factory import VendorFactory, rfc3339
 out = {}
 for seed in (0, 12345, 2**63 + 5):
     for vendor in VENDORS:

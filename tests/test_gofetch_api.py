@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from pytest_jobhooks.gofetch_api import API_PREFIX, DEFAULT_EMAIL, GoFetchAPI, GoFetchAPIError
+from pytest_jobhooks.fakes.gofetch import API_PREFIX, DEFAULT_EMAIL, GoFetchAPI, GoFetchAPIError
 from pytest_jobhooks.server import CaptureServer
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 # One copy of the modules the plugin imports lazily, for every in-process run (see conftest.py).
-import pytest_jobhooks._contract
-import pytest_jobhooks._recorder  # noqa: F401
+import pytest_jobhooks.contract
+import pytest_jobhooks.recordings._writer  # noqa: F401
 from pytest_jobhooks.recordings import RecordedDelivery, read_records
-from pytest_jobhooks.replays import HOP_BY_HOP_HEADERS, replay
+from pytest_jobhooks.recordings.replaying import HOP_BY_HOP_HEADERS, replay
 from pytest_jobhooks.server import CaptureServer
 
 HELPERS = """

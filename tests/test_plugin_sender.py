@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 # pytester's in-process runs forget the modules a run imported: import once here what every run needs.
-import pytest_jobhooks.gofetch_api
+import pytest_jobhooks.fakes.gofetch
 import pytest_jobhooks.sender  # noqa: F401
 
 ORDERS = """

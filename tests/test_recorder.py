@@ -9,7 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pytest_jobhooks._recorder import (
+from pytest_jobhooks.deliveries import Headers
+from pytest_jobhooks.errors import RecordingError
+from pytest_jobhooks.recordings import RecordedDelivery, parse_record, read_records
+from pytest_jobhooks.recordings._writer import (
     REDACTED,
     Recorder,
     body_fields,
@@ -19,9 +22,6 @@ from pytest_jobhooks._recorder import (
     redact_secrets,
     sent_records,
 )
-from pytest_jobhooks.deliveries import Headers
-from pytest_jobhooks.errors import RecordingError
-from pytest_jobhooks.recordings import RecordedDelivery, parse_record, read_records
 from pytest_jobhooks.sender import deliver
 from pytest_jobhooks.server import CaptureServer
 

@@ -14,7 +14,7 @@ from pytest_jobhooks.sender import DeliveryError, DeliveryReport, SentRequest, d
 from pytest_jobhooks.server import CaptureServer
 from pytest_jobhooks.signing import new_secret, verify
 from pytest_jobhooks.vendors import VENDORS, get_vendor
-from pytest_jobhooks.vendors._vendor import DeliveryStyle
+from pytest_jobhooks.vendors.base import DeliveryStyle
 
 BUILTIN = ["telmai", "tamr", "tensorlake", "tensorlake-workflow", "gofetch"]
 LIFECYCLES = [

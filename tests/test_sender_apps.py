@@ -117,7 +117,7 @@ def test_every_lifecycle_reaches_an_in_process_app(vendor: str, outcome: str, ki
 
 
 def test_app_kind_is_detected() -> None:
-    from pytest_jobhooks._transport import is_asgi
+    from pytest_jobhooks.sender._transport import is_asgi
 
     async def asgi_function(scope: object, receive: object, send: object) -> None: ...
 

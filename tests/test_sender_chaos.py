@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 
-from pytest_jobhooks._chaos import plan
 from pytest_jobhooks.factories import lifecycle
 from pytest_jobhooks.sender import BatchReport, DeliveryError, Sender, deliver_all
+from pytest_jobhooks.sender._chaos import plan
 from pytest_jobhooks.server import CaptureServer
 
 PAYLOADS = lifecycle("telmai", seed=3, batch_wait_rounds=2)  # several deliveries of one job

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pytest_jobhooks.sequences import assert_job_sequence, assert_valid_lifecycle, lifecycle_violations, timeline
+from pytest_jobhooks.assertions import assert_job_sequence, assert_valid_lifecycle, lifecycle_violations, timeline
 
 TELMAI = {"tenant": "acme", "source": "src-1", "jobId": "j1", "details": ""}
 
@@ -194,7 +194,7 @@ def test_timeline_of_nothing() -> None:
 def test_pytest_shows_the_users_line_not_ours(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
-        from pytest_jobhooks.sequences import assert_job_sequence
+        from pytest_jobhooks.assertions import assert_job_sequence
 
         def test_user():
             payloads = [{"job_id": "b1", "job_status": "delivered"}]

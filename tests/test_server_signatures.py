@@ -7,8 +7,8 @@ import json
 import httpx
 import pytest
 
-from pytest_jobhooks._classify import Content
 from pytest_jobhooks.catalog import detect_vendor
+from pytest_jobhooks.catalog._reading import Content
 from pytest_jobhooks.deliveries import Headers
 from pytest_jobhooks.errors import CaptureServerError
 from pytest_jobhooks.server import CaptureServer

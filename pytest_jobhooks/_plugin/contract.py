@@ -32,9 +32,9 @@ from .server import CONTRACT, EXTRA_SERVERS, TEST_SERVER
 if TYPE_CHECKING:
     from pluggy import Result
 
-    from .._contract import CapturedStream, ContractCheck, ContractSummary, Mode
-    from .._recorder import Recorder
+    from ..contract import CapturedStream, ContractCheck, ContractSummary, Mode
     from ..deliveries import Delivery
+    from ..recordings._writer import Recorder
     from ..server import CaptureServer
 
 _OPTION = "--jobhooks-record"
@@ -60,7 +60,7 @@ class _State:
     def totals(self) -> ContractSummary:
         """The totals, created on first use."""
         if self.summary is None:
-            from .._contract import ContractSummary
+            from ..contract import ContractSummary
 
             self.summary = ContractSummary()
         return self.summary
@@ -206,7 +206,7 @@ def _check(item: pytest.Item, state: _State) -> ContractCheck | None:
     if mode is None:
         state.totals().opted_out += 1
         return None
-    from .._contract import check_test
+    from ..contract import check_test
 
     check = check_test(captured, sent, sender.batches if sender is not None else [], mode=mode)
     state.totals().add(check)
@@ -224,7 +224,7 @@ def _captured(item: pytest.Item, state: _State, *, commit: bool) -> list[Capture
         servers.append(("make_jobhooks_server", extra, _arrived(extra, state.marks, commit=commit)))
     if not any(deliveries for _, _, deliveries in servers):
         return []
-    from .._contract import CapturedStream
+    from ..contract import CapturedStream
 
     streams = []
     for name, each, deliveries in servers:
@@ -262,7 +262,7 @@ def _finish(item: pytest.Item, state: _State) -> str | None:
 
     recorder = state.recorder
     if recorder is None:
-        from .._recorder import Recorder
+        from ..recordings._writer import Recorder
 
         recorder = state.recorder = Recorder(state.recording)
     try:
@@ -288,7 +288,7 @@ def pytest_testnodedown(node: object, error: object) -> None:
     data = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
     if data is None:
         return
-    from .._contract import ContractSummary
+    from ..contract import ContractSummary
 
     config: pytest.Config = node.config  # type: ignore[attr-defined]
     config.stash[_STATE].totals().merge(ContractSummary.from_json(data))

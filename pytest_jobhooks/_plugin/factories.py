@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .._random import derive_seed, fresh_seed
+from .._seeds import derive_seed, fresh_seed
 from .options import GROUP
 
 if TYPE_CHECKING:

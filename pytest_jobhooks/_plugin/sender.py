@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .._random import derive_seed
+from .._seeds import derive_seed
 from .factories import _RUN_SEED
 
 if TYPE_CHECKING:
     from pluggy import Result
 
-    from ..gofetch_api import GoFetchAPI
+    from ..fakes.gofetch import GoFetchAPI
     from ..sender import Sender
 
 SENDER = pytest.StashKey["Sender"]()
@@ -71,14 +71,14 @@ def jobhooks_gofetch_credentials() -> tuple[str, str]:
     """
     import secrets
 
-    from ..gofetch_api import DEFAULT_EMAIL
+    from ..fakes.gofetch import DEFAULT_EMAIL
 
     return DEFAULT_EMAIL, secrets.token_hex(16)
 
 
 @pytest.fixture(scope="session")
 def _jobhooks_gofetch_api_server(jobhooks_listen_address: tuple[str, int]) -> Iterator[GoFetchAPI]:
-    from ..gofetch_api import GoFetchAPI
+    from ..fakes.gofetch import GoFetchAPI
 
     host, _ = jobhooks_listen_address
     api = GoFetchAPI(host).start()

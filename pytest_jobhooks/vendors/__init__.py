@@ -12,7 +12,7 @@ from importlib import import_module
 from types import MappingProxyType
 
 from ..errors import UnknownVendorError, VendorDefinitionError
-from ._vendor import AnyVendor, Vendor
+from .base import AnyVendor, Vendor
 
 _BUILTIN = (
     "telmai",

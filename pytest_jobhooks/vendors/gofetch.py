@@ -13,9 +13,9 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from ._factory import JobHistory, VendorFactory, random_uuid
 from ._fields import NonEmptyStr, VendorModel
-from ._vendor import DeliveryStyle, JsonObject, Lifecycle, Vendor
+from .base import DeliveryStyle, JsonObject, Lifecycle, Vendor
+from .factory import JobHistory, VendorFactory, random_uuid
 
 GoFetchStatus = Literal["fetcher_approaching_dropoff", "delivered"]
 

@@ -16,9 +16,9 @@ from typing import Annotated, Literal, get_args
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from ..errors import VendorDefinitionError
-from ._factory import JobHistory, VendorFactory, bool_option, check_outcome_option, rfc3339
 from ._fields import NonEmptyStr, Rfc3339, VendorModel, parse_rfc3339
-from ._vendor import DeliveryStyle, JsonObject, JsonValue, Lifecycle, UnifiedStatus, Vendor
+from .base import DeliveryStyle, JsonObject, JsonValue, Lifecycle, UnifiedStatus, Vendor
+from .factory import JobHistory, VendorFactory, bool_option, check_outcome_option, rfc3339
 
 TamrState = Literal["PENDING", "RUNNING", "STOPPING", "DONE"]
 TamrJobType = Literal[

@@ -14,9 +14,9 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from ._factory import JobHistory, VendorFactory, int_option, random_uuid
 from ._fields import Count, NonEmptyStr, VendorModel
-from ._vendor import DeliveryStyle, JsonObject, Lifecycle, UnifiedStatus, Vendor
+from .base import DeliveryStyle, JsonObject, Lifecycle, UnifiedStatus, Vendor
+from .factory import JobHistory, VendorFactory, int_option, random_uuid
 
 TelmaiStatus = Literal["PREPARING", "BATCH_WAIT", "IN_PROGRESS", "FINISHED", "FAILED"]
 

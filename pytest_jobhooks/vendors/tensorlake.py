@@ -12,9 +12,9 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from ._factory import JobHistory, VendorFactory, random_token, rfc3339
 from ._fields import Count, NonEmptyStr, Rfc3339, VendorModel, parse_rfc3339
-from ._vendor import DeliveryStyle, JsonObject, Lifecycle, Vendor
+from .base import DeliveryStyle, JsonObject, Lifecycle, Vendor
+from .factory import JobHistory, VendorFactory, random_token, rfc3339
 
 TensorlakeStatus = Literal["pending", "failure", "successful"]
 

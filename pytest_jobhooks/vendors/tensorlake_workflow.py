@@ -13,9 +13,9 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._factory import JobHistory, VendorFactory, random_token
 from ._fields import NonEmptyStr, VendorModel
-from ._vendor import DeliveryStyle, JsonObject, JsonValue, Lifecycle, Vendor
+from .base import DeliveryStyle, JsonObject, JsonValue, Lifecycle, Vendor
+from .factory import JobHistory, VendorFactory, random_token
 
 FunctionStatus = Literal["success", "failure"]
 

@@ -1,0 +1,319 @@
+"""Job-state assertions: check a stream of deliveries against a vendor's lifecycle and an expected sequence.
+
+Every failure raises ``AssertionError`` with expected vs actual and a
+:func:`timeline` of what arrived, and hides this module's frames from pytest's
+traceback so the user's own line is what pytest shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import pairwise
+from typing import Any
+
+from ..catalog import detect_vendor, to_json_object
+from ..errors import PayloadValidationError
+from ..vendors import get_vendor
+from ..vendors.base import JsonObject
+
+
+@dataclass
+class Observation:
+    """One delivery as the assertions see it: where it stands in arrival order and what it says.
+
+    ``problems`` collects what is wrong with it: schema errors and lifecycle violations.
+    """
+
+    index: int
+    vendor: str | None
+    job_id: str | None
+    status: str | None
+    unified: str | None
+    time: datetime | None = None
+    arrived: datetime | None = None
+    payload: JsonObject | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def observe(items: object, *, vendor: str | None = None) -> list[Observation]:
+    """Turn a capture server, a list of deliveries or a list of payloads into :class:`Observation` objects.
+
+    Items may be captured ``Delivery`` objects, the sender's ``DeliveryReport`` objects
+    (their payload), recorded deliveries (``RecordedDelivery``), or payload mappings,
+    JSON text or bytes; payloads are detected (or read as ``vendor``) and validated here.
+    """
+    records = getattr(items, "deliveries", items)
+    if isinstance(records, (Mapping, str, bytes)) or not isinstance(records, Iterable):
+        raise TypeError(f"expected a capture server or a list of deliveries or payloads, got {type(records).__name__}")
+    return [_observe_one(i, item, vendor) for i, item in enumerate(records, start=1)]
+
+
+def _observe_one(index: int, item: object, vendor: str | None) -> Observation:
+    from ..deliveries import Delivery
+    from ..recordings import RecordedDelivery
+
+    if isinstance(item, Delivery):
+        return _from_delivery(index, item, vendor)
+    if isinstance(item, RecordedDelivery):
+        # A line of a recording: its body, or for a query-string delivery its query.
+        vendor = vendor or item.vendor
+        item = item.body if item.body is not None else (item.query or None)
+    elif hasattr(item, "payload") and hasattr(item, "attempts"):
+        # What the sender returns (a DeliveryReport, e.g. from jobhooks_sender.sent): the payload it sent.
+        vendor = vendor or getattr(item, "vendor", None)
+        item = getattr(item, "payload", None)
+    name = vendor or detect_vendor(item)
+    if name is None:
+        return Observation(index, None, None, None, None, problems=["no registered vendor sends this payload"])
+    return _from_payload(index, item, name)
+
+
+def _from_payload(index: int, payload: object, name: str, arrived: datetime | None = None) -> Observation:
+    from ..catalog import validate_payload
+
+    spec = get_vendor(name)
+    try:
+        data = to_json_object(spec, payload)
+        state = spec.state_of(validate_payload(spec, data))
+    except PayloadValidationError as exc:
+        data_or_none = payload if isinstance(payload, dict) else None
+        return Observation(
+            index,
+            name,
+            _loose_job_id(data_or_none),
+            None,
+            None,
+            None,
+            arrived,
+            data_or_none,
+            [str(p) for p in exc.errors],
+        )
+    return Observation(index, name, state.job_id, state.status, state.unified, state.time, arrived, data)
+
+
+def _from_delivery(index: int, delivery: Any, vendor: str | None) -> Observation:
+    # A captured Delivery already knows its vendor, job state and problems (worked out once, cached):
+    # reading them keeps the assertion and the capture server in agreement, and costs nothing twice.
+    arrived = delivery.received_at if isinstance(getattr(delivery, "received_at", None), datetime) else None
+    detected = getattr(delivery, "vendor", None)
+    name = vendor or detected
+    payload = getattr(delivery, "payload", None)  # the JSON body, or a body-less delivery's query parameters
+    if name is None or payload is None:
+        problems = [str(p) for p in getattr(delivery, "problems", ())] or ["no registered vendor sends this payload"]
+        return Observation(index, name, None, None, None, arrived=arrived, payload=payload, problems=problems)
+    if name != detected or not hasattr(delivery, "job_state"):
+        return _from_payload(index, payload, name, arrived)
+    state = delivery.job_state
+    if state is None:
+        problems = [str(p) for p in delivery.problems]
+        return Observation(index, name, _loose_job_id(payload), None, None, None, arrived, payload, problems)
+    return Observation(index, name, state.job_id, state.status, state.unified, state.time, arrived, payload)
+
+
+def _loose_job_id(payload: JsonObject | None) -> str | None:
+    # An invalid payload still belongs to a job when its id field can be read.
+    if not payload:
+        return None
+    data = payload.get("data") if isinstance(payload.get("data"), dict) else payload
+    for key in ("jobId", "job_id", "invocation_id"):
+        value = data.get(key) if isinstance(data, dict) else None
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def lifecycle_violations(
+    items: object,
+    *,
+    vendor: str | None = None,
+    complete: bool = True,
+    allow_duplicates: bool = False,
+) -> tuple[list[Observation], list[str]]:
+    """Check every job in ``items`` against its vendor's lifecycle, without raising.
+
+    Returns the observations (each with its own problems filled in) and the list
+    of all problems as readable lines. See :func:`assert_valid_lifecycle` for the rules.
+    """
+    observations = observe(items, vendor=vendor)
+    found = [(obs.index, _problem_line(obs, problem)) for obs in observations for problem in obs.problems]
+    for (name, _job), events in _by_job(observations).items():
+        for obs, problem in _job_problems(name, events, complete=complete, allow_duplicates=allow_duplicates):
+            obs.problems.append(problem)
+            found.append((obs.index, _problem_line(obs, problem)))
+    return observations, [line for _, line in sorted(found, key=lambda item: item[0])]
+
+
+def schema_violations(items: object, *, vendor: str | None = None) -> tuple[list[Observation], list[str]]:
+    """Read every item in ``items`` without raising, and without looking at the order they came in.
+
+    Returns the observations and, as readable lines, what is wrong with each
+    unreadable or invalid payload (the first half of :func:`lifecycle_violations`).
+    """
+    observations = observe(items, vendor=vendor)
+    return observations, [_problem_line(obs, problem) for obs in observations for problem in obs.problems]
+
+
+def _problem_line(obs: Observation, problem: str) -> str:
+    return f"#{obs.index} {obs.vendor or '?'} job {obs.job_id or '?'}: {problem}"
+
+
+def _by_job(observations: Iterable[Observation]) -> dict[tuple[str, str], list[Observation]]:
+    jobs: dict[tuple[str, str], list[Observation]] = {}
+    for obs in observations:
+        if obs.vendor and obs.job_id and obs.status:
+            jobs.setdefault((obs.vendor, obs.job_id), []).append(obs)
+    return jobs
+
+
+def _job_problems(
+    name: str, events: list[Observation], *, complete: bool, allow_duplicates: bool
+) -> Iterable[tuple[Observation, str]]:
+    life = get_vendor(name).lifecycle
+    previous: Observation | None = None
+    terminal: Observation | None = None
+    latest_time: datetime | None = None
+    for obs in events:
+        assert obs.status is not None
+        duplicate = previous is not None and obs.status == previous.status and obs.payload == previous.payload
+        if duplicate and previous is not None:
+            if not allow_duplicates:
+                yield obs, f"duplicate of #{previous.index} ({obs.status})"
+            continue
+        if terminal is not None:
+            yield obs, f"{obs.status} arrived after the terminal state {terminal.status} (#{terminal.index})"
+        elif previous is not None and not life.is_legal(previous.status or "", obs.status):
+            yield obs, f"illegal move {previous.status} -> {obs.status}"
+        if obs.time is not None:
+            if latest_time is not None and obs.time < latest_time:
+                yield obs, f"time went backwards: {obs.time.isoformat()} after {latest_time.isoformat()}"
+            latest_time = max(latest_time or obs.time, obs.time)
+        if name == "tamr":
+            yield from ((obs, p) for p in _tamr_history_problems(obs, events[: events.index(obs)], life.is_legal))
+        if life.is_terminal(obs.status) and terminal is None:
+            terminal = obs
+        previous = obs
+    if complete and terminal is None and previous is not None:
+        yield previous, f"never reached a terminal state (last: {previous.status})"
+
+
+def _tamr_history_problems(obs: Observation, before: Sequence[Observation], is_legal: Any) -> Iterable[str]:
+    payload = obs.payload or {}
+    event = payload.get("data") if "specversion" in payload else payload
+    history = event.get("statusHistory") if isinstance(event, dict) else None
+    if not isinstance(history, list):
+        return
+    entries = [(h.get("state"), h.get("stateStartTime")) for h in history if isinstance(h, dict)]
+    path = [state for state, _ in entries] + [obs.status]
+    for a, b in pairwise(path):
+        if a != b and not is_legal(a, b):
+            yield f"statusHistory has an illegal move {a} -> {b}"
+    for earlier in before:
+        seen = (earlier.status, _start_time(earlier.payload))
+        if earlier.status != obs.status and seen not in entries:
+            yield f"statusHistory lacks {earlier.status} at {seen[1]} seen in #{earlier.index}"
+
+
+def _start_time(payload: JsonObject | None) -> object:
+    event = (payload or {}).get("data") if "specversion" in (payload or {}) else payload
+    status = event.get("status") if isinstance(event, dict) else None
+    return status.get("stateStartTime") if isinstance(status, dict) else None
+
+
+def timeline(items: object, *, vendor: str | None = None) -> str:
+    """A readable table of what arrived: arrival, vendor, job, native -> unified status, problems.
+
+    ``items`` may be a capture server, a list of deliveries or payloads, or
+    observations already checked by :func:`lifecycle_violations`.
+    """
+    if isinstance(items, list) and items and all(isinstance(i, Observation) for i in items):
+        observations: list[Observation] = items
+    else:
+        observations = observe(items, vendor=vendor)
+    if not observations:
+        return "  (nothing arrived)"
+    first = next((o.arrived for o in observations if o.arrived is not None), None)
+    rows = [("#", "arrival", "vendor", "job", "status", "problems")]
+    for obs in observations:
+        arrival = f"+{(obs.arrived - first).total_seconds():.3f}s" if obs.arrived and first else "-"
+        status = f"{obs.status} -> {obs.unified}" if obs.status else "(invalid)"
+        rows.append((str(obs.index), arrival, obs.vendor or "?", obs.job_id or "?", status, "; ".join(obs.problems)))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = [
+        "  " + "  ".join(cell.ljust(w) for cell, w in zip(row[:5], widths, strict=True)) + "  " + row[5] for row in rows
+    ]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def assert_job_sequence(
+    items: object,
+    expected: Sequence[str],
+    *,
+    job_id: str | None = None,
+    vendor: str | None = None,
+    unified: bool = False,
+) -> None:
+    """Assert the statuses of one job, in arrival order, equal ``expected``.
+
+    ``expected`` holds native statuses (``["PENDING", "RUNNING", "DONE"]``), or
+    unified ones with ``unified=True`` (``["queued", "running", "succeeded"]``).
+    Without ``job_id`` the items must concern exactly one job. Deliveries that
+    could not be read are not statuses: they show in the timeline of a failure.
+    """
+    __tracebackhide__ = True
+    if vendor is not None:
+        get_vendor(vendor)  # an unknown name is a usage error, not a failed assertion
+    observations = observe(items, vendor=vendor)
+    mine = [o for o in observations if o.status and (vendor is None or o.vendor == vendor)]
+    jobs = sorted({o.job_id for o in mine if o.job_id})
+    if job_id is None and len(jobs) > 1:
+        raise AssertionError(
+            f"the deliveries concern {len(jobs)} jobs ({', '.join(jobs)}); pass job_id=\n{timeline(observations)}"
+        )
+    target = job_id if job_id is not None else (jobs[0] if jobs else None)
+    actual = [(o.unified if unified else o.status) for o in mine if o.job_id == target]
+    if actual == list(expected):
+        return
+    kind = "unified statuses" if unified else "statuses"
+    lines = [
+        f"job {target!r}: {kind} differ",
+        f"  expected: {list(expected)!r}",
+        f"  actual:   {actual!r}",
+    ]
+    for i, (want, got) in enumerate(zip(expected, actual, strict=False)):
+        if want != got:
+            lines.append(f"  first difference at position {i}: expected {want!r}, got {got!r}")
+            break
+    else:
+        shorter, longer = ("actual", "expected") if len(actual) < len(expected) else ("expected", "actual")
+        lines.append(f"  {shorter} stops after {min(len(actual), len(expected))}; {longer} goes on")
+    raise AssertionError("\n".join([*lines, "timeline:", timeline(observations)]))
+
+
+def assert_valid_lifecycle(
+    items: object,
+    *,
+    vendor: str | None = None,
+    complete: bool = True,
+    allow_duplicates: bool = False,
+) -> None:
+    """Assert every job in ``items`` follows its vendor's lifecycle.
+
+    Per job id: every payload is valid, every move is legal, exactly one terminal
+    state and nothing after it (exact duplicates tolerated only with
+    ``allow_duplicates``), status times never go backwards, Tamr's
+    ``statusHistory`` agrees with the events seen before, and (with ``complete``)
+    the job reached a terminal state.
+    """
+    __tracebackhide__ = True
+    if vendor is not None:
+        get_vendor(vendor)
+    observations, problems = lifecycle_violations(
+        items, vendor=vendor, complete=complete, allow_duplicates=allow_duplicates
+    )
+    if not observations:
+        raise AssertionError("no deliveries to check")
+    if problems:
+        listing = "\n".join(f"  {p}" for p in problems)
+        raise AssertionError(f"{len(problems)} lifecycle violation(s):\n{listing}\ntimeline:\n{timeline(observations)}")

@@ -1,0 +1,153 @@
+"""Named defects: valid payloads broken on purpose, each one checked to fail validation.
+
+Which ``missing:`` and ``wrong-type:`` defects a vendor lists is found by
+trial, not declared: a field is listed when the default payloads of the first
+``_TRIAL_SEEDS`` seeds all have it and all fail validation without it (or with
+a wrongly typed value). So a listed defect breaks the payload of any seed.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import weakref
+from collections.abc import Iterator, Mapping
+
+from .._seeds import stream
+from ..catalog import is_valid, validate_payload
+from ..errors import FactoryError
+from ..vendors import VENDORS, get_vendor
+from ..vendors.base import AnyVendor, JsonObject, JsonValue
+from ._jobs import generate
+from ._overrides import lookup, remove, replace
+
+STATUS_DEFECTS = ("unknown-status", "foreign-status")
+_TRIAL_SEEDS = 16
+# Statuses a job system could plausibly send that no built-in vendor documents.
+_UNDOCUMENTED = ("cancelled", "paused", "expired", "archived", "timed_out", "not_a_status")
+
+_field_defects: weakref.WeakKeyDictionary[AnyVendor, tuple[str, ...]] = weakref.WeakKeyDictionary()
+
+
+def defects_of(spec: AnyVendor) -> tuple[str, ...]:
+    """Every named defect that breaks any default payload of ``spec``, in a stable order."""
+    fields = _field_defects.get(spec)
+    if fields is None:
+        fields = _field_defects[spec] = _find_field_defects(spec)
+    status: tuple[str, ...] = STATUS_DEFECTS if _status_path(spec, _base(spec, 0, None)) is not None else ()
+    if not _foreign_statuses(spec):
+        status = tuple(defect for defect in status if defect != "foreign-status")
+    return (*fields, *status)
+
+
+def break_payload(spec: AnyVendor, defect: str, *, seed: int, status: str | None) -> JsonObject:
+    """The default payload of that seed and status with ``defect``; FactoryError if it would still be valid."""
+    if not isinstance(defect, str):
+        raise FactoryError(f"a defect is a string such as 'missing:<field>', not {defect!r}")
+    broken = (
+        {}
+        if defect == "empty"
+        else _apply(spec, defect, _base(spec, seed, status), stream(seed, f"{spec.name}/defect"))
+    )
+    if is_valid(spec, broken):
+        raise FactoryError(f"{defect!r} leaves a valid {spec.name} payload (is that field optional?)")
+    return broken
+
+
+def _base(spec: AnyVendor, seed: int, status: str | None) -> JsonObject:
+    payloads, _ = generate(spec, seed=seed, status=status)
+    return payloads[0]
+
+
+def _apply(spec: AnyVendor, defect: str, payload: JsonObject, rng: random.Random) -> JsonObject:
+    kind, colon, field = defect.partition(":")
+    if colon and field and kind in ("missing", "wrong-type"):
+        path = (field,) if field in payload else tuple(field.split("."))
+        if kind == "missing":
+            return remove(payload, path)
+        return replace(payload, path, wrong_type(lookup(payload, path), rng))
+    if defect in STATUS_DEFECTS:
+        where = _status_path(spec, payload)
+        if where is None:
+            raise FactoryError(f"{defect!r}: cannot tell where a {spec.name} payload holds its status")
+        choices = _undocumented(spec) if defect == "unknown-status" else _foreign_statuses(spec)
+        if not choices:
+            raise FactoryError(f"{defect!r}: no other registered vendor has a status {spec.name} lacks")
+        return replace(payload, where, rng.choice(choices))
+    listing = ", ".join(defects_of(spec))
+    raise FactoryError(
+        f"unknown defect {defect!r}; {spec.name} defects: {listing} (or missing:/wrong-type: with any field path)"
+    )
+
+
+def wrong_type(value: JsonValue, rng: random.Random) -> JsonValue:
+    """A value of another JSON type, as a buggy sender would write it (a number as text, an object as JSON text)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return int(value) if value.isascii() and value.isdigit() else rng.randint(1, 999_999)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return 0
+
+
+def _find_field_defects(spec: AnyVendor) -> tuple[str, ...]:
+    payloads = [_base(spec, seed, None) for seed in range(_TRIAL_SEEDS)]
+    common = [name for name in payloads[0] if all(name in payload for payload in payloads)]
+    rng = random.Random(0)
+    missing = [n for n in common if all(not is_valid(spec, remove(p, (n,))) for p in payloads)]
+    wrong = [n for n in common if all(not is_valid(spec, replace(p, (n,), wrong_type(p[n], rng))) for p in payloads)]
+    empty = ("empty",) if not is_valid(spec, {}) else ()
+    return (*empty, *(f"missing:{n}" for n in missing), *(f"wrong-type:{n}" for n in wrong))
+
+
+def _status_path(spec: AnyVendor, payload: JsonObject) -> tuple[str, ...] | None:
+    if spec.factory is not None:
+        return spec.factory.status_path(payload)
+    status = spec.status(validate_payload(spec, payload))
+    return next(_paths_to(payload, status), None)
+
+
+def _paths_to(value: JsonValue, wanted: str, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    if value == wanted:
+        yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _paths_to(item, wanted, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _paths_to(item, wanted, (*path, str(index)))
+
+
+def _undocumented(spec: AnyVendor) -> list[str]:
+    known = {state for vendor in (spec, *VENDORS.values()) for state in vendor.lifecycle.states}
+    shout = all(state.isupper() for state in spec.lifecycle.states)
+    styled = (status.upper() if shout else status for status in _UNDOCUMENTED)
+    return [status for status in styled if status not in known]
+
+
+def _foreign_statuses(spec: AnyVendor) -> list[str]:
+    own = set(spec.lifecycle.states)
+    others = {state for vendor in VENDORS.values() if vendor is not spec for state in vendor.lifecycle.states}
+    return sorted(others - own)
+
+
+class DefectTable(Mapping[str, tuple[str, ...]]):
+    """Vendor name -> the named defects :func:`~pytest_jobhooks.factories.invalid` applies (computed on first use)."""
+
+    def __getitem__(self, name: str) -> tuple[str, ...]:
+        return defects_of(get_vendor(name))
+
+    def __contains__(self, name: object) -> bool:
+        return name in VENDORS
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(VENDORS))
+
+    def __len__(self) -> int:
+        return len(VENDORS)
+
+    def __repr__(self) -> str:
+        return f"<INVALID_DEFECTS of {', '.join(VENDORS)}>"

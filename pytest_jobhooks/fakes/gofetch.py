@@ -1,0 +1,352 @@
+"""A fake GoFetch control plane: its job status webhook API under ``/public_api/v1/`` on a real HTTP server.
+
+Point the code that registers your webhook at :attr:`GoFetchAPI.url`, send it
+the credentials in :attr:`GoFetchAPI.headers`, then check :attr:`GoFetchAPI.calls`
+and fire webhooks at the saved URL with :meth:`GoFetchAPI.emit`::
+
+    with GoFetchAPI() as api:
+        register_webhook(api.url, api.email, api.token, "https://me.example/hooks")
+        assert api.webhook_url == "https://me.example/hooks"
+
+Documented by GoFetch ("Job status webhook"): ``GET``/``PUT``/``DELETE
+webhooks/job_status``, ``POST webhooks/job_status/test`` and the
+``X-User-Email`` / ``X-User-Token`` headers. Inferred (the doc does not say):
+the status codes and ``{"error": ...}`` bodies of failures (401 bad
+credentials, 422 bad body, 404 unknown path or job, 405 wrong method), ``{"url":
+null}`` when no URL is saved, and that the test endpoint sends its webhook
+before answering 200 with an empty body, whatever the webhook's receiver said.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Request, Response
+
+from ..deliveries import Headers
+from ..errors import CaptureServerError, GoFetchAPIError
+from ..sender import DeliveryReport, deliver
+from ..server._httpd import HEADERS_KEY, Httpd
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+__all__ = ["API_PREFIX", "DEFAULT_EMAIL", "APICall", "GoFetchAPI", "GoFetchAPIError"]
+
+API_PREFIX = "/public_api/v1/"
+"""Where GoFetch's public API lives on its host."""
+
+DEFAULT_EMAIL = "tester@example.com"
+"""The account email a :class:`GoFetchAPI` accepts unless told otherwise."""
+
+WEBHOOK = "webhooks/job_status"
+TEST = "webhooks/job_status/test"
+_ALLOWED = {WEBHOOK: ("GET", "PUT", "DELETE"), TEST: ("POST",)}
+_BODY_LIMIT = 64 * 1024
+
+
+@dataclass(frozen=True)
+class APICall:
+    """One request the client under test made to the fake API, and the answer it got.
+
+    ``headers`` are recorded as sent, credentials included (they are the fake's
+    own test credentials), so a test can check what its client sent.
+    """
+
+    method: str
+    path: str
+    query_string: str
+    headers: Headers
+    body: bytes
+    status: int
+    response_body: bytes
+    received_at: datetime
+
+    @property
+    def endpoint(self) -> str:
+        """The path under ``/public_api/v1/`` (``webhooks/job_status``), or the whole path outside it."""
+        return self.path[len(API_PREFIX) :] if self.path.startswith(API_PREFIX) else self.path
+
+    @property
+    def json(self) -> object:
+        """The request body parsed as JSON, or None when it is empty or not JSON."""
+        return _loads(self.body)
+
+    @property
+    def response_json(self) -> object:
+        """The answer's body parsed as JSON, or None when it is empty."""
+        return _loads(self.response_body)
+
+    def describe(self) -> str:
+        """One line: method, endpoint and status."""
+        return f"{self.method} {self.endpoint} -> {self.status}"
+
+
+class GoFetchAPI:
+    """A fake GoFetch public API for the job status webhook, served on ``host:port`` (default: a free port).
+
+    Every call needs ``X-User-Email: <email>`` and ``X-User-Token: <token>``
+    (see :attr:`headers`; the token is random unless given). ``jobs`` = None
+    lets the test endpoint accept any job id; a set limits it to those jobs (404
+    for others, as GoFetch needs the job to exist). ``timeout`` bounds each
+    webhook sent to the saved URL.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        email: str = DEFAULT_EMAIL,
+        token: str | None = None,
+        timeout: float = 10.0,
+        read_timeout: float = 5.0,
+    ) -> None:
+        self._host = host
+        self._port = port
+        self._read_timeout = read_timeout
+        self.timeout = timeout
+        """Seconds each webhook sent to the saved URL may take."""
+        self.jobs: set[str] | None = None
+        """The job ids the test endpoint knows (None: any)."""
+        self._lock = threading.Lock()
+        self._httpd: Httpd | None = None
+        self._calls: list[APICall] = []
+        self._sent: list[DeliveryReport] = []
+        self._url: str | None = None
+        self.email, self.token = _credentials(email, token)
+
+    # -- lifecycle
+
+    def start(self) -> GoFetchAPI:
+        """Listen and serve in background threads; returns the API."""
+        if self._httpd is not None:
+            raise GoFetchAPIError("the fake GoFetch API is already running")
+        try:
+            httpd = Httpd(self._host, self._port, self._app, read_timeout=self._read_timeout, name="gofetch")
+        except CaptureServerError as exc:
+            raise GoFetchAPIError(str(exc)) from None
+        httpd.start()
+        self._httpd = httpd
+        return self
+
+    def stop(self) -> None:
+        """Stop serving (milliseconds); safe to call twice."""
+        httpd, self._httpd = self._httpd, None
+        if httpd is not None:
+            httpd.stop()
+
+    @property
+    def is_running(self) -> bool:
+        """Whether the API is listening."""
+        return self._httpd is not None
+
+    def __enter__(self) -> GoFetchAPI:
+        return self if self.is_running else self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def reset(self, *, email: str = DEFAULT_EMAIL, token: str | None = None) -> GoFetchAPI:
+        """Forget the saved URL, calls, sent webhooks and known jobs; new credentials (a fresh token by default)."""
+        with self._lock:
+            self._calls.clear()
+            self._sent.clear()
+            self._url = None
+            self.jobs = None
+            self.email, self.token = _credentials(email, token)
+        return self
+
+    # -- where and who
+
+    @property
+    def url(self) -> str:
+        """The API's base URL, ending in ``/public_api/v1/`` (``url + "webhooks/job_status"``)."""
+        if self._httpd is None:
+            raise GoFetchAPIError("the fake GoFetch API is not running: call start() or use it as a context manager")
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"http://{host}:{self._httpd.port}{API_PREFIX}"
+
+    def url_for(self, endpoint: str) -> str:
+        """The URL of an endpoint: ``url_for("webhooks/job_status")``."""
+        return self.url + endpoint.lstrip("/")
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The credential headers every call needs: ``X-User-Email`` and ``X-User-Token``."""
+        return {"X-User-Email": self.email, "X-User-Token": self.token}
+
+    # -- state
+
+    @property
+    def webhook_url(self) -> str | None:
+        """The job status webhook URL saved (by a PUT, or set here to start a test from it), or None."""
+        with self._lock:
+            return self._url
+
+    @webhook_url.setter
+    def webhook_url(self, url: str | None) -> None:
+        problem = None if url is None else _url_problem(url)
+        if problem is not None:
+            raise GoFetchAPIError(problem)
+        with self._lock:
+            self._url = url
+
+    @property
+    def calls(self) -> list[APICall]:
+        """Every API call made so far, oldest first (a snapshot)."""
+        with self._lock:
+            return list(self._calls)
+
+    @property
+    def sent(self) -> list[DeliveryReport]:
+        """Every webhook sent to the saved URL (by :meth:`emit` or the test endpoint), oldest first."""
+        with self._lock:
+            return list(self._sent)
+
+    def emit(self, job_id: str, job_status: str, *, style: str | None = None) -> DeliveryReport:
+        """Send the webhook GoFetch sends when a job's status changes: ``GET <saved URL>?job_id=…&job_status=…``.
+
+        ``style="post"`` sends GoFetch's later form (a JSON POST) instead.
+        Returns the delivery's report (also added to :attr:`sent`). Raises
+        :class:`GoFetchAPIError` when no webhook URL is saved.
+        """
+        url = self.webhook_url
+        if url is None:
+            raise GoFetchAPIError("no job status webhook URL is saved: nothing to send to (PUT one first)")
+        for name, value in (("job_id", job_id), ("job_status", job_status)):
+            if not isinstance(value, str) or not value:
+                raise GoFetchAPIError(f"{name} must be a non-empty str, not {value!r}")
+        payload = {"job_id": job_id, "job_status": job_status}
+        report = deliver(payload, url, vendor="gofetch", style=style, timeout=self.timeout)
+        with self._lock:
+            self._sent.append(report)
+        return report
+
+    def __repr__(self) -> str:
+        where = self.url if self.is_running else "stopped"
+        return f"<GoFetchAPI {where}, {len(self.calls)} calls>"
+
+    # -- the WSGI app
+
+    def _app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        request = Request(environ)
+        request.max_content_length = _BODY_LIMIT
+        received_at = datetime.now(timezone.utc)
+        headers = Headers(environ.get(HEADERS_KEY) or list(request.headers.items()))
+        try:
+            body = request.get_data(cache=False)
+        except RequestEntityTooLarge:
+            body, response = b"", _error(413, f"request body larger than {_BODY_LIMIT} bytes")
+        else:
+            response = self._answer(request.method, request.path, headers, body)
+        call = APICall(
+            request.method,
+            request.path,
+            request.query_string.decode("latin-1"),
+            headers,
+            body,
+            response.status_code,
+            response.get_data(),
+            received_at,
+        )
+        with self._lock:  # recorded before answering: once the client has its answer, the call is listed
+            self._calls.append(call)
+        return response(environ, start_response)
+
+    def _answer(self, method: str, path: str, headers: Headers, body: bytes) -> Response:
+        endpoint = path[len(API_PREFIX) :] if path.startswith(API_PREFIX) else None
+        allowed = _ALLOWED.get(endpoint or "")
+        if endpoint is None or allowed is None:
+            return _error(404, f"not found: {path}")
+        if method not in allowed:
+            response = _error(405, f"{method} is not allowed on {endpoint} (allowed: {', '.join(allowed)})")
+            response.headers["Allow"] = ", ".join(allowed)
+            return response
+        refusal = self._authenticate(headers)
+        if refusal is not None:
+            return refusal
+        if method == "GET":
+            return _json(200, {"url": self.webhook_url})
+        if method == "DELETE":
+            self.webhook_url = None
+            return Response(b"", 200)
+        data = _loads(body)
+        if not isinstance(data, dict):
+            return _error(422, "the request body must be a JSON object")
+        if method == "PUT":
+            problem = _url_problem(data.get("url"))
+            if problem is not None:
+                return _error(422, problem)
+            self.webhook_url = data["url"]
+            return Response(b"", 200)
+        return self._test(data)
+
+    def _authenticate(self, headers: Headers) -> Response | None:
+        email, token = headers.get("X-User-Email"), headers.get("X-User-Token")
+        if not email or not token:
+            return _error(401, "missing X-User-Email or X-User-Token header")
+        if not (_same(email, self.email) and _same(token, self.token)):
+            return _error(401, "invalid X-User-Email or X-User-Token")
+        return None
+
+    def _test(self, data: dict[str, object]) -> Response:
+        job_id, job_status = data.get("job_id"), data.get("job_status")
+        if not isinstance(job_id, str) or not job_id or not isinstance(job_status, str) or not job_status:
+            return _error(422, "job_id and job_status are required (non-empty strings)")
+        if self.webhook_url is None:
+            return _error(422, "no job status webhook URL is set")
+        jobs = self.jobs
+        if jobs is not None and job_id not in jobs:
+            return _error(404, f"job {job_id} not found")
+        self.emit(job_id, job_status)
+        return Response(b"", 200)
+
+
+def _credentials(email: str, token: str | None) -> tuple[str, str]:
+    token = secrets.token_hex(16) if token is None else token
+    for name, value in (("email", email), ("token", token)):
+        if not isinstance(value, str) or not value or any(c in value for c in "\r\n\0"):
+            raise GoFetchAPIError(f"{name} must be a non-empty single-line str, not {value!r}")
+    return email, token
+
+
+def _url_problem(url: object) -> str | None:
+    if url is None or url == "":
+        return "url is required"
+    if not isinstance(url, str):
+        return f"url must be a string, not {type(url).__name__}"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"url must be an http:// or https:// URL, not {url!r}"
+    return None
+
+
+def _same(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8", "replace"))
+
+
+def _loads(data: bytes) -> object:
+    if not data.strip():
+        return None
+    try:
+        return json.loads(data)
+    except ValueError:
+        return None
+
+
+def _json(status: int, value: object) -> Response:
+    return Response(json.dumps(value), status, content_type="application/json")
+
+
+def _error(status: int, message: str) -> Response:
+    return _json(status, {"error": message})

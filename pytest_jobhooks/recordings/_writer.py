@@ -1,0 +1,216 @@
+"""Write what ``--jobhooks-record`` records: each captured or sent delivery as one line, secrets redacted.
+
+A :class:`Recorder` appends :meth:`RecordedDelivery.to_line
+<pytest_jobhooks.recordings.RecordedDelivery.to_line>` lines to one file, each
+line and its newline in a single unbuffered write to a file opened for
+appending: a run killed at any moment leaves only whole lines behind. Nothing
+is written, and the file is not even created, until the first delivery.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+from urllib.parse import parse_qs
+
+from ..deliveries import Headers
+from ..errors import RecordingError
+from . import COMPACT_JSON, RecordedDelivery
+
+if TYPE_CHECKING:
+    from ..deliveries import Delivery
+    from ..sender import DeliveryReport
+    from ..vendors.base import JsonValue
+
+REDACTED = "[redacted]"
+"""What a redacted header value reads as."""
+
+REDACTED_HEADERS = frozenset({"authorization", "x-user-token", "cookie", "set-cookie"})
+"""Headers whose values are never recorded (lower case)."""
+
+SECRET_PREFIX = "whsec_"
+_SECRET = re.compile(r"whsec_(?!\[redacted\])[\w+/=-]*")
+_REDACTED_SECRET = f"{SECRET_PREFIX}{REDACTED}"
+
+
+def _not_json(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_not_json)  # one, reused: json.loads(**kw) builds one per call
+
+
+def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
+    """``headers`` (a mapping or name-value pairs) with :data:`REDACTED_HEADERS` (any case) valued ``"[redacted]"``.
+
+    A name given several times (in any case) keeps its first spelling and its
+    values joined by ``", "``, as :class:`~pytest_jobhooks.Headers` reads them.
+    """
+    pairs = (
+        headers.raw() if isinstance(headers, Headers) else headers.items() if isinstance(headers, Mapping) else headers
+    )
+    out: dict[str, str] = {}
+    spelled: dict[str, str] = {}
+    for name, value in pairs:
+        key = name.lower()
+        if key in REDACTED_HEADERS:
+            value = REDACTED
+        first = spelled.get(key)
+        if first is None:
+            spelled[key] = name
+            out[name] = value
+        elif out[first] != REDACTED:
+            out[first] = f"{out[first]}, {value}"
+    return out
+
+
+def redact_secrets(text: str) -> str:
+    """``text`` with every Svix secret (``whsec_...``) replaced by ``whsec_[redacted]``."""
+    return _SECRET.sub(_REDACTED_SECRET, text) if SECRET_PREFIX in text else text
+
+
+def body_fields(body: bytes, parsed: JsonValue | None = None) -> tuple[JsonValue, str | None, str | None]:
+    """``body`` as a recording keeps it: (parsed JSON or None, raw text or None, base64 or None).
+
+    The raw text is kept only when the parsed JSON, written compactly, would
+    not give back the same bytes; base64 only when the body is not UTF-8.
+    ``parsed`` saves parsing again when the caller has the JSON already.
+    """
+    if not body:
+        return None, None, None
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, None, base64.b64encode(body).decode("ascii")
+    if parsed is None:
+        try:
+            parsed = _DECODER.decode(text)
+        except (ValueError, RecursionError):
+            return None, text, None
+    try:
+        compact = COMPACT_JSON.encode(parsed)
+    except (TypeError, ValueError, RecursionError):
+        return None, text, None
+    return parsed, (None if compact == text else text), None
+
+
+def rfc3339(moment: datetime) -> str:
+    """``moment`` in UTC as RFC 3339 with microseconds: ``2026-04-17T09:30:00.123456Z``."""
+    text = moment.isoformat(timespec="microseconds")
+    if text.endswith("+00:00"):  # the usual case: the server and the sender keep UTC
+        return text[:-6] + "Z"
+    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def query_fields(query_string: str) -> dict[str, str | list[str]]:
+    """A query string as a recording keeps it: each name's value, or its values when repeated."""
+    if not query_string:
+        return {}
+    values = parse_qs(query_string, keep_blank_values=True)
+    return {name: found[0] if len(found) == 1 else found for name, found in values.items()}
+
+
+def captured_record(delivery: Delivery) -> RecordedDelivery:
+    """A delivery a capture server received, as recorded (headers redacted; secrets are redacted per line)."""
+    body, text, raw = body_fields(delivery.body, delivery.json)
+    return RecordedDelivery(
+        method=delivery.method,
+        path=delivery.path,
+        headers=redact_headers(delivery.headers),
+        body=body,
+        received_at=rfc3339(delivery.received_at),
+        query=query_fields(delivery.query_string),
+        body_text=text,
+        vendor=delivery.vendor,
+        side="captured",
+        body_base64=raw,
+    )
+
+
+def sent_records(report: DeliveryReport) -> Iterator[RecordedDelivery]:
+    """Each attempt of a delivery the sender made, as recorded: the request exactly as sent, headers redacted."""
+    for attempt in report.attempts:
+        request = attempt.request
+        body, text, raw = body_fields(request.body)
+        yield RecordedDelivery(
+            method=request.method,
+            path=request.path,
+            headers=redact_headers(request.headers),
+            body=body,
+            received_at=rfc3339(attempt.sent_at),
+            query=query_fields(request.query_string),
+            body_text=text,
+            vendor=report.vendor,
+            side="sent",
+            body_base64=raw,
+        )
+
+
+def line_of(record: RecordedDelivery) -> bytes:
+    """The record's line with its newline, secrets redacted, as UTF-8."""
+    line = redact_secrets(record.to_line())
+    try:
+        return (line + "\n").encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a JSON "\ud800" escape: write the line in ASCII
+        ascii_line = json.dumps(record.to_json(), ensure_ascii=True, separators=(",", ":"))
+        return (redact_secrets(ascii_line) + "\n").encode("ascii")
+
+
+class Recorder:
+    """Appends recorded deliveries to ``path`` (created on the first line); safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.captured = 0
+        """Lines written for captured deliveries."""
+        self.sent = 0
+        """Lines written for sent deliveries (one per attempt)."""
+        self._file: IO[bytes] | None = None
+        self._lock = threading.Lock()
+
+    def record_captured(self, deliveries: Iterable[Delivery]) -> int:
+        """Append each captured delivery; returns how many."""
+        count = self._write(captured_record(delivery) for delivery in deliveries)
+        self.captured += count
+        return count
+
+    def record_sent(self, reports: Iterable[DeliveryReport]) -> int:
+        """Append every attempt of each sent delivery; returns how many lines."""
+        count = self._write(record for report in reports for record in sent_records(report))
+        self.sent += count
+        return count
+
+    def _write(self, records: Iterable[RecordedDelivery]) -> int:
+        count = 0
+        for record in records:
+            data = line_of(record)
+            with self._lock:
+                try:
+                    stream = self._file or self._open()
+                    written = stream.write(data)
+                    while written is not None and written < len(data):  # a short write: finish the line
+                        data = data[written:]
+                        written = stream.write(data)
+                except OSError as exc:
+                    reason = exc.strerror or type(exc).__name__
+                    raise RecordingError(f"cannot append to the recording {str(self.path)!r}: {reason}") from None
+            count += 1
+        return count
+
+    def _open(self) -> IO[bytes]:
+        # Unbuffered: each write() is one system call, so every line reaches the file whole, at once.
+        self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - kept open for the whole run
+        return self._file
+
+    def close(self) -> None:
+        """Close the file (a later line opens it again)."""
+        with self._lock:
+            stream, self._file = self._file, None
+        if stream is not None:
+            stream.close()

@@ -1,0 +1,185 @@
+"""Turn a payload into the HTTP request its vendor sends, following the vendor's :class:`DeliveryStyle`.
+
+Everything is derived from the style (method, encoding, signing), never from
+the vendor's name, so a vendor registered by a user is delivered the same way.
+A JSON body is serialised once, deterministically (:func:`json_body`); the
+signature covers exactly those bytes and exactly those bytes are sent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import parse_qsl, urlencode
+
+from ..vendors import get_vendor
+from ..vendors.base import AnyVendor, DeliveryStyle
+from ._transport import Pairs, refuse
+
+Payload = Mapping[str, object] | str | bytes
+"""What can be delivered: a JSON object, or its exact text / bytes (sent as is)."""
+
+JSON_CONTENT_TYPE = "application/json"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A delivery ready to send, except for its signature (made afresh for each attempt)."""
+
+    vendor: AnyVendor
+    style: DeliveryStyle
+    method: str
+    url: str
+    body: bytes
+    headers: Pairs
+    extra_headers: Pairs
+
+    @property
+    def signs(self) -> bool:
+        """Whether each attempt carries a signature."""
+        return self.style.signing is not None
+
+    def headers_for(self, secret: str | bytes | None, msg_id: str | None, timestamp: datetime | None) -> Pairs:
+        """The headers of one attempt: the style's, the signature (when signing), then ``headers=`` over them."""
+        pairs = list(self.headers)
+        if self.signs and secret is not None:
+            from ..signing import sign
+
+            pairs += sign(secret, self.body, msg_id=msg_id, timestamp=timestamp).items()
+        for name, value in self.extra_headers:
+            pairs = [(n, v) for n, v in pairs if n.lower() != name.lower()]
+            pairs.append((name, value))
+        return tuple(pairs)
+
+
+def json_body(payload: Payload) -> bytes:
+    """The exact body sent for ``payload``: compact JSON in the payload's own key order, UTF-8.
+
+    ``json.dumps(payload, separators=(",", ":"), ensure_ascii=False)`` encoded
+    as UTF-8; str or bytes are sent as they are (to replay a body byte for byte,
+    or to send one that is not valid JSON on purpose).
+    """
+    if isinstance(payload, (bytes, bytearray, memoryview)):
+        return bytes(payload)
+    if isinstance(payload, str):
+        return payload.encode("utf-8")
+    if not isinstance(payload, Mapping):
+        raise refuse(f"a payload must be a JSON object (a dict), or its text or bytes, not {type(payload).__name__}")
+    try:
+        text = json.dumps(dict(payload), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise refuse(f"the payload cannot be sent as JSON: {exc}") from None
+    return text.encode("utf-8")
+
+
+def choose_style(vendor: AnyVendor, style: str | DeliveryStyle | None) -> DeliveryStyle:
+    """The vendor's delivery style, or the one of its documented forms that ``style`` names.
+
+    ``style`` names a form by method or encoding (``"get"``, ``"post"``,
+    ``"query"``, ``"json"``); a :class:`DeliveryStyle` is used as given.
+    """
+    if style is None:
+        return vendor.delivery
+    if isinstance(style, DeliveryStyle):
+        return style
+    forms = (vendor.delivery, *vendor.delivery.alternatives)
+    if isinstance(style, str):
+        wanted = style.strip().lower()
+        for form in forms:
+            if wanted in (form.method.lower(), form.encoding):
+                return form
+    known = ", ".join(f"{form.method.lower()!r} ({form.encoding})" for form in forms)
+    raise refuse(f"{vendor.name} has no delivery style {style!r}; its documented styles: {known}")
+
+
+def prepare(
+    payload: Payload,
+    *,
+    vendor: str | AnyVendor | None,
+    style: str | DeliveryStyle | None,
+    url: str,
+    headers: Mapping[str, str] | None,
+) -> Prepared:
+    """The request ``payload`` becomes for ``vendor`` (detected when None), addressed to ``url``."""
+    spec = _vendor(payload, vendor)
+    form = choose_style(spec, style)
+    extra = _extra_headers(headers)
+    if form.encoding == "query":
+        query = _query(payload)
+        separator = "&" if "?" in url else "?"
+        full = f"{url}{separator}{query}" if query else url
+        return Prepared(spec, form, form.method, full, b"", (), extra)
+    if form.encoding != "json":
+        raise refuse(f"{spec.name}: unsupported delivery encoding {form.encoding!r} (expected 'json' or 'query')")
+    body = json_body(payload)
+    return Prepared(spec, form, form.method, url, body, (("Content-Type", JSON_CONTENT_TYPE),), extra)
+
+
+def _vendor(payload: Payload, vendor: str | AnyVendor | None) -> AnyVendor:
+    if vendor is not None:
+        try:
+            return get_vendor(vendor)
+        except LookupError as exc:
+            raise refuse(str(exc)) from None
+    from ..catalog import detect_vendor
+
+    name = detect_vendor(payload)
+    if name is None:
+        query = _raw_query(payload)
+        if query is not None:
+            name = detect_vendor(None, query=dict(parse_qsl(query, keep_blank_values=True)))
+    if name is None:
+        raise refuse("cannot tell which vendor sends this payload: pass vendor=")
+    return get_vendor(name)
+
+
+def _raw_query(payload: Payload) -> str | None:
+    """The payload as a query string when it is given as one (``"job_id=...&job_status=..."``), else None."""
+    if isinstance(payload, (bytes, bytearray, memoryview)):
+        try:
+            payload = bytes(payload).decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    if isinstance(payload, str) and "=" in payload and not payload.lstrip().startswith("{"):
+        return payload.strip().removeprefix("?")
+    return None
+
+
+def _query(payload: Payload) -> str:
+    raw = _raw_query(payload)
+    if raw is not None:
+        return raw
+    if isinstance(payload, (str, bytes, bytearray, memoryview)):
+        try:
+            payload = json.loads(payload)
+        except ValueError:
+            raise refuse("a payload sent as query parameters must be a JSON object or a query string") from None
+    if not isinstance(payload, Mapping):
+        raise refuse(f"a payload sent as query parameters must be a JSON object, not {type(payload).__name__}")
+    return urlencode([(str(key), _query_value(str(key), value)) for key, value in payload.items()])
+
+
+def _query_value(key: str, value: object) -> str:
+    if isinstance(value, str):
+        return value
+    # A query string carries only text: 142047 would arrive as "142047", silently turning a payload
+    # that is invalid on purpose (invalid("gofetch", "wrong-type:job_id")) into a valid one.
+    raise refuse(
+        f"field {key!r} is {value!r}, not a string: a query string carries only text, so it would arrive as "
+        f"the string {str(value)!r}; send the payload as JSON (gofetch_style='post', or style='post'), "
+        "or pass the exact query string as the payload"
+    )
+
+
+def _extra_headers(headers: Mapping[str, str] | None) -> Pairs:
+    if headers is None:
+        return ()
+    if not isinstance(headers, Mapping):
+        raise refuse(f"headers= must be a mapping of names to values, not {type(headers).__name__}")
+    pairs = tuple(headers.items())
+    for name, value in pairs:
+        if not isinstance(name, str) or not isinstance(value, str) or any(c in name + value for c in "\r\n\0"):
+            raise refuse(f"header {name!r}: {value!r} must be single-line strings")
+    return pairs

@@ -1,0 +1,322 @@
+"""The capture server: a real HTTP endpoint that records every delivery, checks signatures and scripts answers.
+
+Use it through the ``jobhooks_server`` fixture, or on its own::
+
+    with CaptureServer() as server:
+        send_webhooks_to(server.url_for("/hooks/telmai"))
+        [delivery] = server.wait_for(vendor="telmai", status="FINISHED")
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, TypedDict
+
+from ..deliveries import Delivery
+from ..errors import CaptureServerError, SignatureError
+from ..signing import HeaderPrefix, Timestamp, new_secret
+from ..signing import _key as _secret_key
+from ..signing import sign as _sign
+from ._httpd import Httpd
+from ._receiver import Receiver, Settings
+from ._script import Body, RespondSpec, make_response
+from ._waiting import Criteria, timeout_message
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["SETTINGS", "CaptureServer", "ServerSettings"]
+
+
+class ServerSettings(TypedDict, total=False):
+    """Settings of a :class:`CaptureServer`: keyword arguments of its constructor, :meth:`~CaptureServer.configure`
+    and ``@pytest.mark.jobhooks(...)``.
+
+    - ``secret``: the Svix signing secret deliveries are verified with; True
+      (default) for a fresh ``whsec_...`` one, None or False for none.
+    - ``respond``: scripted answers: a status for every request, or a list with
+      one item per request, each a status or a dict of :meth:`~CaptureServer.respond`
+      arguments (e.g. ``[500, 500]``: two 500s, then 200).
+    - ``body_limit``: largest body accepted, in bytes (default 1 MiB); larger is answered 413.
+    - ``reject_status``: the answer to an invalid or missing signature (default
+      401); None answers it from the script like any other delivery.
+    - ``require_signature``: True: every delivery must be signed; False: only
+      signatures that are present are checked; None (default): deliveries of
+      vendors that sign (Tensorlake) must be signed.
+    """
+
+    secret: str | bool | None
+    respond: RespondSpec | None
+    body_limit: int
+    reject_status: int | None
+    require_signature: bool | None
+
+
+SETTINGS: tuple[str, ...] = tuple(sorted(ServerSettings.__annotations__))
+"""The names :class:`ServerSettings` accepts."""
+
+
+class CaptureServer:
+    """A real HTTP endpoint recording every request as a :class:`~pytest_jobhooks.Delivery`.
+
+    It accepts any method on any path, verifies Svix signatures with
+    :attr:`secret`, answers from a script (:meth:`respond`; 200 by default)
+    and lets a test wait for deliveries without sleeping (:meth:`wait_for`).
+    Built on werkzeug's server in a background thread; :meth:`stop` takes
+    milliseconds. ``read_timeout`` bounds how long a stalled client may hold a
+    connection. See :class:`ServerSettings` for the other keyword arguments.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        read_timeout: float = 5.0,
+        **settings: Unpack[ServerSettings],
+    ) -> None:
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise CaptureServerError(f"port must be an int from 0 to 65535, not {port!r}")
+        if not isinstance(read_timeout, (int, float)) or not math.isfinite(read_timeout) or read_timeout <= 0:
+            raise CaptureServerError(f"read_timeout must be a number of seconds > 0, not {read_timeout!r}")
+        self._host = host
+        self._requested_port = port
+        self._read_timeout = float(read_timeout)
+        self._defaults: dict[str, object] = {"secret": True, **_checked_names(settings)}
+        self._receiver = Receiver(Settings())
+        self._httpd: Httpd | None = None
+        self._apply(self._defaults)
+
+    # -- lifecycle
+
+    def start(self) -> CaptureServer:
+        """Listen and serve in a background thread; returns the server. Raises CaptureServerError if it cannot."""
+        if self._httpd is not None:
+            raise CaptureServerError(f"{self!r} is already running")
+        # Imported here, not by the first request: a sender's timeout must not pay for it.
+        from .. import catalog  # noqa: F401
+
+        self._receiver.stopping.clear()
+        httpd = Httpd(
+            self._host, self._requested_port, self._receiver, read_timeout=self._read_timeout, name="jobhooks"
+        )
+        httpd.on_rejection = self._receiver.note_rejection
+        httpd.start()
+        self._httpd = httpd
+        return self
+
+    def stop(self) -> None:
+        """Stop serving: end open connections, join every thread, close every socket. Safe to call twice."""
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        self._receiver.stopping.set()  # cuts scripted delays short
+        httpd.stop()
+
+    @property
+    def is_running(self) -> bool:
+        """Whether the server is listening."""
+        return self._httpd is not None
+
+    def __enter__(self) -> CaptureServer:
+        return self if self.is_running else self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- where
+
+    @property
+    def host(self) -> str:
+        """The host the server listens on."""
+        return self._host
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on (the one picked when it was asked for port 0)."""
+        return self._running().port
+
+    @property
+    def url(self) -> str:
+        """The server's base URL, e.g. ``http://127.0.0.1:41234`` (no trailing slash)."""
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"http://{host}:{self.port}"
+
+    def url_for(self, path: str) -> str:
+        """The URL of ``path`` on this server (``"/hooks/telmai"`` -> ``http://127.0.0.1:41234/hooks/telmai``)."""
+        return self.url + "/" + path.lstrip("/")
+
+    # -- settings
+
+    @property
+    def secret(self) -> str | None:
+        """The Svix signing secret deliveries are verified with (``whsec_...``), or None."""
+        return self._receiver.settings.secret
+
+    def configure(self, **settings: Unpack[ServerSettings]) -> CaptureServer:
+        """Change some settings (see :class:`ServerSettings`); ``respond=`` replaces the script. Returns the server."""
+        self._apply(_checked_names(settings))
+        return self
+
+    def reset(self) -> CaptureServer:
+        """Forget deliveries and scripted answers, and go back to the constructor's settings (a fresh secret)."""
+        self._receiver.clear()
+        self._receiver.script.clear()
+        self._apply(self._defaults, base=Settings())
+        return self
+
+    def respond(
+        self,
+        status: int = 200,
+        *,
+        times: int | None = None,
+        delay: float = 0.0,
+        body: Body = None,
+        path: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Queue an answer: ``status`` for the next ``times`` requests (None: all following ones).
+
+        Answers are used in the order queued; requests no queued answer applies to
+        get 200. ``delay`` (seconds) waits before answering, to provoke a sender's
+        timeout; ``body`` may be bytes, text or JSON (a dict or list); ``path``
+        limits the answer to requests for that path. Rejections (bad signature,
+        body too large) do not use up queued answers.
+        """
+        response = make_response(status, body=body, delay=delay, headers=headers)
+        self._receiver.script.add(response, times=times, path=path)
+
+    # -- what arrived
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """The deliveries recorded so far, oldest first (a snapshot: later ones are not added to it)."""
+        return self._receiver.deliveries()
+
+    @property
+    def rejected(self) -> list[str]:
+        """Why each request that could not be recorded (garbage request line, timeout...) was turned away."""
+        return self._receiver.rejections()
+
+    def clear(self) -> None:
+        """Forget the deliveries recorded so far (settings and scripted answers stay)."""
+        self._receiver.clear()
+
+    def wait_for(
+        self,
+        count: int = 1,
+        *,
+        timeout: float = 5.0,
+        vendor: str | None = None,
+        job_id: str | None = None,
+        status: str | None = None,
+        path: str | None = None,
+        predicate: Callable[[Delivery], bool] | None = None,
+    ) -> list[Delivery]:
+        """The first ``count`` deliveries that match, as soon as they have arrived (no polling, no sleeping).
+
+        ``status`` matches the vendor's own status or the unified one; ``predicate``
+        sees the deliveries that pass the other criteria. Deliveries that arrived
+        before the call count too. On timeout raises ``AssertionError`` listing
+        every delivery that did arrive and why it did not match.
+        """
+        __tracebackhide__ = True
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise CaptureServerError(f"count must be an int >= 0, not {count!r}")
+        if not isinstance(timeout, (int, float)) or not timeout >= 0:
+            raise CaptureServerError(f"timeout must be a number of seconds >= 0, not {timeout!r}")
+        criteria = Criteria(vendor=vendor, job_id=job_id, status=status, path=path, predicate=predicate)
+        deadline = time.monotonic() + timeout
+        generation, seen = -1, 0
+        matched: list[Delivery] = []
+        while True:
+            current, fresh = self._receiver.arrivals(seen, generation, deadline)
+            if current != generation:  # first look, or clear() was called meanwhile
+                generation, seen, matched = current, 0, []
+            seen += len(fresh)
+            matched.extend(delivery for delivery in fresh if not criteria.mismatches(delivery))
+            if len(matched) >= count:
+                return matched[:count]
+            if not fresh and time.monotonic() >= deadline:
+                raise AssertionError(
+                    timeout_message(
+                        count=count,
+                        criteria=criteria,
+                        timeout=timeout,
+                        url=self.url if self.is_running else "the stopped server",
+                        deliveries=self.deliveries,
+                        rejections=self.rejected,
+                    )
+                )
+
+    # -- helpers
+
+    def sign(
+        self,
+        body: bytes | str,
+        *,
+        msg_id: str | None = None,
+        timestamp: Timestamp | None = None,
+        prefix: HeaderPrefix = "svix",
+    ) -> dict[str, str]:
+        """Headers signing ``body`` with this server's :attr:`secret` (see :func:`pytest_jobhooks.signing.sign`)."""
+        if self.secret is None:
+            raise CaptureServerError("this server has no secret to sign with (configure(secret=...))")
+        return _sign(self.secret, body, msg_id=msg_id, timestamp=timestamp, prefix=prefix)
+
+    def __repr__(self) -> str:
+        where = self.url if self.is_running else "stopped"
+        return f"<CaptureServer {where}, {len(self.deliveries)} deliveries>"
+
+    # -- internals
+
+    def _running(self) -> Httpd:
+        if self._httpd is None:
+            raise CaptureServerError("the capture server is not running: call start() or use it as a context manager")
+        return self._httpd
+
+    def _apply(self, settings: Mapping[str, object], *, base: Settings | None = None) -> None:
+        changes: dict[str, object] = {}
+        for name, value in settings.items():
+            if name == "secret":
+                changes["secret"] = _secret(value)
+            elif name == "body_limit":
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    raise CaptureServerError(f"body_limit must be a number of bytes >= 0, not {value!r}")
+                changes["body_limit"] = value
+            elif name == "reject_status":
+                if value is not None:
+                    value = make_response(value).status  # type: ignore[arg-type]
+                changes["reject_status"] = value
+            elif name == "require_signature":
+                if value is not None and not isinstance(value, bool):
+                    raise CaptureServerError(f"require_signature must be True, False or None, not {value!r}")
+                changes["require_signature"] = value
+        if "respond" in settings:
+            self._receiver.script.load(settings["respond"])  # type: ignore[arg-type]
+        # One assignment: a request in flight sees the old settings or the new ones, never a mix.
+        self._receiver.settings = replace(base or self._receiver.settings, **changes)  # type: ignore[arg-type]
+
+
+def _checked_names(settings: Mapping[str, object]) -> dict[str, object]:
+    unknown = sorted(set(settings) - set(SETTINGS))
+    if unknown:
+        raise CaptureServerError(f"unknown setting(s) {', '.join(unknown)}; allowed: {', '.join(SETTINGS)}")
+    return dict(settings)
+
+
+def _secret(value: object) -> str | None:
+    if value is True:
+        return new_secret()
+    if value is None or value is False:
+        return None
+    if isinstance(value, str):
+        try:
+            _secret_key(value)
+        except SignatureError as exc:
+            raise CaptureServerError(f"secret: {exc}") from None
+        return value
+    raise CaptureServerError(f"secret must be a 'whsec_...' str, True (fresh) or None, not {value!r}")

@@ -1,0 +1,188 @@
+"""The capture server's HTTP layer: werkzeug's WSGI server, made to stop in milliseconds and never hang.
+
+werkzeug's server is a ``socketserver``: its ``shutdown()`` waits for the next
+0.5 s poll and ``ThreadingMixIn`` starts a thread per connection. Here the
+threads block in ``accept()`` themselves: the one the kernel wakes serves the
+connection (no hand-off between threads on a request's path), a new thread
+starts whenever none is left accepting, so a stalled client never blocks the
+others, and idle ones are reused. Stopping wakes each accepting thread with a
+connection of its own, so it takes milliseconds. Every connection has a read
+timeout and is shut down when the server stops.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, select_address_family
+
+from ..errors import CaptureServerError
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
+
+HEADERS_KEY = "jobhooks.headers"
+"""The environ key under which the handler passes the request headers as sent (names in their case)."""
+
+_LISTEN_BACKLOG = 128
+_INITIAL_THREADS = 2
+_GRACE = 0.05  # seconds a stop waits for requests in progress before cutting their connections
+_OUT_OF_RESOURCES = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+_MAX_IDLE_THREADS = 8
+
+
+class _Handler(WSGIRequestHandler):
+    server: Httpd
+    protocol_version = "HTTP/1.1"  # set here so werkzeug does not set it on the shared class
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.read_timeout)  # a stalled client cannot hold a worker for longer
+
+    def make_environ(self) -> WSGIEnvironment:
+        environ = super().make_environ()
+        environ[HEADERS_KEY] = self.headers.items()
+        return environ
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Requests are recorded as deliveries, not logged."""
+
+    def log_error(self, format: str, *args: Any) -> None:
+        # Called for requests rejected before they reach the app (bad request line, huge headers...).
+        self.server.note_rejection(format % args if args else format)
+
+
+class Httpd(BaseWSGIServer):
+    """werkzeug's WSGI server with accepting threads, tracked connections and a stop in milliseconds."""
+
+    multithread = True
+
+    def __init__(self, host: str, port: int, app: WSGIApplication, *, read_timeout: float, name: str) -> None:
+        listener = _listen(host, port)
+        try:
+            # Handing werkzeug a bound socket keeps its sys.exit() on bind errors out of the way.
+            super().__init__(host, port, app, handler=_Handler, fd=listener.fileno())
+        finally:
+            listener.close()  # werkzeug works on a duplicate
+        self.read_timeout = read_timeout
+        self.name = f"{name}:{self.port}"  # thread names, so a leak shows which server it came from
+        self.on_rejection: Callable[[str], None] = lambda message: None
+        self._stopping = False
+        self._lock = threading.Lock()
+        self._free = 0  # threads waiting in accept()
+        self._started = 0
+        self._threads: set[threading.Thread] = set()
+        self._connections: set[socket.socket] = set()
+
+    def start(self) -> None:
+        """Serve in background threads."""
+        with self._lock:
+            for _ in range(_INITIAL_THREADS):
+                self._spawn()
+
+    def stop(self) -> None:
+        """Stop accepting, end open connections, join every thread and close every socket (milliseconds)."""
+        self._stopping = True
+        with self._lock:
+            threads = list(self._threads)
+        for _ in threads:  # one connection wakes one thread blocked in accept(); it sees the stop and leaves
+            with contextlib.suppress(OSError):
+                socket.create_connection(_reachable(self.server_address), timeout=1.0).close()
+        grace = time.monotonic() + _GRACE
+        for thread in threads:  # requests in progress may finish: their answers are on their way
+            thread.join(max(0.0, grace - time.monotonic()))
+        deadline = time.monotonic() + self.read_timeout + 1.0
+        for thread in threads:
+            # Repeated: a connection accepted just as the stop began is only known a moment later.
+            while thread.is_alive() and time.monotonic() < deadline:
+                self._end_connections()
+                thread.join(0.05)
+        self.server_close()
+
+    def _end_connections(self) -> None:
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)  # wakes a thread blocked reading a stalled client
+
+    def _spawn(self) -> None:
+        # Called with self._lock held.
+        self._free += 1
+        self._started += 1
+        thread = threading.Thread(target=self._serve, name=f"{self.name}-{self._started}", daemon=True)
+        self._threads.add(thread)
+        thread.start()
+
+    def _serve(self) -> None:
+        # Idle threads all block in accept() on the blocking listening socket; the kernel wakes one
+        # per connection and that one serves it, so no hand-off between threads is on a request's path.
+        while not self._stopping:
+            try:
+                request, client_address = self.get_request()
+            except OSError as exc:
+                if exc.errno in _OUT_OF_RESOURCES:
+                    time.sleep(0.01)  # out of file descriptors: let some connections close first
+                continue  # otherwise the client gave up before we got to it
+            if self._stopping:
+                self.shutdown_request(request)
+                break
+            with self._lock:
+                self._free -= 1
+                if not self._free:
+                    self._spawn()  # someone must be accepting while this connection is served
+            self._handle_connection(request, client_address)
+            with self._lock:
+                if self._free >= _MAX_IDLE_THREADS:
+                    break
+                self._free += 1
+        with self._lock:
+            self._threads.discard(threading.current_thread())
+
+    def _handle_connection(self, request: socket.socket, client_address: Any) -> None:
+        with self._lock:
+            self._connections.add(request)
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            with self._lock:
+                self._connections.discard(request)
+            self.shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Note an unexpected error instead of printing a traceback into the test session's output."""
+        error = sys.exc_info()[1]
+        self.note_rejection(f"internal error: {type(error).__name__}: {error}")
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        """werkzeug's log of an error in a request: noted like a rejection instead of printed."""
+        self.note_rejection(message % args if args else message)
+
+    def note_rejection(self, message: str) -> None:
+        """Report a request answered before it could be recorded."""
+        self.on_rejection(message)
+
+
+def _reachable(address: Any) -> tuple[str, int]:
+    host, port = address[0], address[1]
+    wildcard = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
+    return wildcard.get(host, host), port
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = select_address_family(host, port)
+    if family not in (socket.AF_INET, socket.AF_INET6):
+        raise CaptureServerError(f"cannot listen on {host!r}: only TCP hosts are supported")
+    try:
+        return socket.create_server((host, port), family=family, backlog=_LISTEN_BACKLOG)
+    except OSError as exc:
+        raise CaptureServerError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None

@@ -1,0 +1,201 @@
+"""What a vendor is: its payload model, lifecycle, delivery style and how to read a job's state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, Union, get_args
+
+from pydantic import BaseModel
+
+from ..errors import VendorDefinitionError
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+    from pydantic import TypeAdapter
+
+    from .factory import VendorFactory
+
+JsonValue = Union[None, bool, int, float, str, list["JsonValue"], dict[str, "JsonValue"]]  # noqa: UP007
+"""Any value JSON can hold."""
+
+JsonObject = dict[str, JsonValue]
+"""A JSON object: what every vendor payload is."""
+
+UnifiedStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+"""The vendor-agnostic vocabulary every native status maps to."""
+
+UNIFIED_STATUSES: tuple[UnifiedStatus, ...] = get_args(UnifiedStatus)
+"""All unified statuses, in lifecycle order."""
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class JobState:
+    """Where one delivery says a job is: id, native status, unified status and (if sent) when."""
+
+    vendor: str
+    job_id: str
+    status: str
+    unified: UnifiedStatus
+    time: datetime | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Lifecycle:
+    """A job's states, the legal moves between them, and what each state means in unified terms.
+
+    ``transitions`` maps a state to the states that may follow it; ``unified``
+    maps a state to one unified status, or to several when the payload decides
+    (Tamr's DONE is succeeded, failed or cancelled depending on its error).
+    ``note`` says what of this lifecycle is inferred rather than documented.
+    """
+
+    states: tuple[str, ...]
+    initial: frozenset[str]
+    transitions: Mapping[str, frozenset[str]]
+    terminal: frozenset[str]
+    unified: Mapping[str, tuple[UnifiedStatus, ...]]
+    note: str = ""
+
+    def __init__(
+        self,
+        *,
+        states: Iterable[str],
+        initial: Iterable[str],
+        transitions: Mapping[str, Iterable[str]],
+        terminal: Iterable[str],
+        unified: Mapping[str, UnifiedStatus | Iterable[UnifiedStatus]],
+        note: str = "",
+    ) -> None:
+        states = tuple(states)
+        known = set(states)
+        moves = {state: frozenset(transitions.get(state, ())) for state in states}
+        meaning = {state: (value,) if isinstance(value, str) else tuple(value) for state, value in unified.items()}
+        problems = [f"{s!r} is used but not among the states" for s in {*transitions, *unified} - known]
+        problems += [
+            f"move {a!r} -> {b!r} leads to an unknown state" for a, bs in moves.items() for b in bs if b not in known
+        ]
+        problems += [f"{s!r} is not among the states" for s in {*initial, *terminal} - known]
+        problems += [f"terminal state {s!r} has moves out of it" for s in terminal if moves.get(s)]
+        problems += [f"state {s!r} has no unified status" for s in states if not meaning.get(s)]
+        problems += [
+            f"{s!r} maps to {u!r}, not one of {', '.join(UNIFIED_STATUSES)}"
+            for s, us in meaning.items()
+            for u in us
+            if u not in UNIFIED_STATUSES
+        ]
+        if not states:
+            problems.append("a lifecycle needs at least one state")
+        if problems:
+            raise VendorDefinitionError("invalid lifecycle: " + "; ".join(sorted(problems)))
+        object.__setattr__(self, "states", states)
+        object.__setattr__(self, "initial", frozenset(initial))
+        object.__setattr__(self, "transitions", MappingProxyType(moves))
+        object.__setattr__(self, "terminal", frozenset(terminal))
+        object.__setattr__(self, "unified", MappingProxyType(meaning))
+        object.__setattr__(self, "note", note)
+
+    def is_legal(self, before: str, after: str) -> bool:
+        """Whether a job may move from ``before`` straight to ``after``."""
+        return after in self.transitions.get(before, frozenset())
+
+    def is_terminal(self, state: str) -> bool:
+        """Whether ``state`` ends the job."""
+        return state in self.terminal
+
+
+@dataclass(frozen=True)
+class DeliveryStyle:
+    """How a vendor delivers a webhook: HTTP method, where the payload goes, how it is signed.
+
+    ``encoding`` is ``"json"`` (a JSON body) or ``"query"`` (URL query parameters);
+    ``signing`` is ``"svix"`` or None. ``retries`` is what the vendor documents about
+    redelivering a failed webhook: ``"svix"`` (Svix's schedule), ``"undocumented"``
+    (it retries but does not say when) or None (no retries documented).
+    ``alternatives`` lists other documented forms.
+    """
+
+    method: Literal["POST", "GET"] = "POST"
+    encoding: Literal["json", "query"] = "json"
+    signing: Literal["svix"] | None = None
+    retries: Literal["svix", "undocumented"] | None = None
+    note: str = ""
+    alternatives: tuple[DeliveryStyle, ...] = ()
+
+    def accepts_query(self) -> bool:
+        """Whether this style, or one of its alternatives, carries the payload in a query string."""
+        return any(style.encoding == "query" for style in (self, *self.alternatives))
+
+
+def _no_time(model: BaseModel) -> datetime | None:
+    return None
+
+
+@dataclass(frozen=True, eq=False)
+class Vendor(Generic[M]):
+    """Everything pytest-jobhooks knows about one vendor's job webhooks.
+
+    Built-in vendors live in ``pytest_jobhooks/vendors/<name>.py``; register your
+    own with :func:`~pytest_jobhooks.register_vendor`. ``job_id``, ``status`` and
+    ``time`` read a validated model; ``unified`` turns it into a unified status
+    when the lifecycle's mapping alone cannot (default: the mapping). ``examples``
+    holds the vendor's documented example payloads by name (``<state>.<variant>``).
+    ``schema_type`` is what the JSON Schema is generated from when it differs
+    from ``model`` (Tamr also accepts a CloudEvents envelope) and ``unwrap``
+    turns such a payload into the model's shape. ``factory`` makes realistic
+    payloads and lifecycles for :mod:`pytest_jobhooks.factories` (without one,
+    those fall back to ``examples``).
+    """
+
+    name: str
+    title: str
+    model: type[M]
+    lifecycle: Lifecycle
+    delivery: DeliveryStyle
+    job_id: Callable[[M], str]
+    status: Callable[[M], str]
+    time: Callable[[M], datetime | None] = _no_time
+    unified: Callable[[M], UnifiedStatus] | None = None
+    examples: Mapping[str, JsonObject] = field(default_factory=dict)
+    docs: str = ""
+    schema_type: object = None
+    unwrap: Callable[[JsonObject], JsonObject] | None = None
+    factory: VendorFactory | None = None
+
+    def state_of(self, model: M) -> JobState:
+        """The :class:`JobState` a validated payload describes."""
+        status = self.status(model)
+        unified = self.unified(model) if self.unified is not None else self.lifecycle.unified[status][0]
+        return JobState(self.name, self.job_id(model), status, unified, self.time(model))
+
+    @cached_property
+    def fields(self) -> frozenset[str]:
+        """The top-level JSON field names the model documents (used to recognise payloads)."""
+        return frozenset(info.alias or name for name, info in self.model.model_fields.items())
+
+    @cached_property
+    def adapter(self) -> TypeAdapter[object]:
+        """A pydantic adapter for everything the schema accepts (the model, or ``schema_type``)."""
+        from pydantic import TypeAdapter
+
+        target: Any = self.schema_type if self.schema_type is not None else self.model
+        return TypeAdapter(target)
+
+    @cached_property
+    def validator(self) -> Validator:
+        """A jsonschema validator for this vendor's schema, built once (format checks on)."""
+        from jsonschema import Draft202012Validator, FormatChecker
+
+        from ..catalog.schemas import load_schema
+
+        validator: Validator = Draft202012Validator(load_schema(self), format_checker=FormatChecker())
+        return validator
+
+
+AnyVendor = Vendor[Any]
+"""A vendor of any payload model (what the registry holds)."""
