@@ -11,7 +11,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 from .errors import (
-    CaptureServerError,
+    ArgumentError,
     DeliveryError,
     FactoryError,
     GoFetchAPIError,
@@ -19,6 +19,7 @@ from .errors import (
     PayloadValidationError,
     Problem,
     RecordingError,
+    ServerError,
     SignatureError,
     UnknownVendorError,
     VendorDefinitionError,
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from .assertions import assert_job_sequence, assert_valid_lifecycle, timeline
     from .catalog import detect_vendor, job_state, validate_payload
     from .catalog.schemas import load_schema, schema_path
-    from .deliveries import Delivery, Headers, Response, SignatureVerdict
+    from .deliveries import Delivery, Response, SignatureVerdict
     from .factories import INVALID_DEFECTS, OMIT, SeededFactory, build, invalid, lifecycle, outcomes
     from .fakes.gofetch import APICall, GoFetchAPI
     from .recordings import (
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     from .vendors import VENDORS, get_vendor, register_vendor, unregister_vendor
     from .vendors.base import UNIFIED_STATUSES, DeliveryStyle, JobState, Lifecycle, UnifiedStatus, Vendor
     from .vendors.factory import JobHistory, VendorFactory
+    from .wire import Headers, Request
 
 __all__ = [
     "INFERRED_RETRY_SCHEDULE",
@@ -73,10 +75,10 @@ __all__ = [
     "UNIFIED_STATUSES",
     "VENDORS",
     "APICall",
+    "ArgumentError",
     "Attempt",
     "BatchReport",
     "CaptureServer",
-    "CaptureServerError",
     "Delivery",
     "DeliveryError",
     "DeliveryReport",
@@ -101,11 +103,13 @@ __all__ = [
     "RecordingSummary",
     "ReplayReport",
     "ReplayedDelivery",
+    "Request",
     "Response",
     "RetrySchedule",
     "SeededFactory",
     "Sender",
     "SentRequest",
+    "ServerError",
     "ServerSettings",
     "SignatureError",
     "SignatureVerdict",
@@ -147,7 +151,8 @@ _LAZY = {
     "ReplayedDelivery": ".recordings.replaying",
     "replay": ".recordings.replaying",
     "Delivery": ".deliveries",
-    "Headers": ".deliveries",
+    "Headers": ".wire",
+    "Request": ".wire",
     "Response": ".deliveries",
     "SignatureVerdict": ".deliveries",
     "APICall": ".fakes.gofetch",

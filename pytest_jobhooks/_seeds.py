@@ -9,7 +9,7 @@ import hashlib
 import random
 import secrets
 
-from .errors import FactoryError
+from ._checks import check_seed
 
 SEED_BITS = 64
 """Seeds drawn here are below ``2**SEED_BITS``; any non-negative int is accepted."""
@@ -18,13 +18,6 @@ SEED_BITS = 64
 def fresh_seed(bits: int = SEED_BITS) -> int:
     """A new seed from the operating system's randomness (never from the global ``random`` state)."""
     return secrets.randbits(bits)
-
-
-def check_seed(seed: object) -> int:
-    """``seed`` if it is a non-negative int, else :class:`~pytest_jobhooks.errors.FactoryError`."""
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise FactoryError(f"a seed must be an integer >= 0, not {seed!r}")
-    return seed
 
 
 def derive_seed(seed: int, label: str) -> int:
@@ -40,3 +33,21 @@ def stream(seed: int, label: str) -> random.Random:
     leaves every other drawn value unchanged.
     """
     return random.Random(derive_seed(seed, label))
+
+
+class Seeded:
+    """Base of the objects bound to one seed (``SeededFactory``, ``Sender``): each call without ``seed=``
+    draws the next seed from :attr:`seed`, so an object made with the same seed repeats every call exactly."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self.seed: int = fresh_seed() if seed is None else check_seed(seed)
+        """The seed every call's seed is drawn from; an object made with it replays them."""
+        self._draws = random.Random(self.seed)
+
+    def next_seed(self) -> int:
+        """The seed the next call without ``seed=`` will use (drawing it: the call after gets another)."""
+        return self._draws.getrandbits(SEED_BITS)
+
+    def pick_seed(self, seed: int | None) -> int:
+        """``seed`` when given (checked), else :meth:`next_seed`."""
+        return self.next_seed() if seed is None else check_seed(seed)

@@ -2,75 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from .catalog._reading import Content
+from .wire import Headers, Request
 
 if TYPE_CHECKING:
     from .errors import Problem
     from .vendors.base import JobState, JsonObject, JsonValue, UnifiedStatus
 
-__all__ = ["Delivery", "Headers", "Response", "SignatureVerdict"]
+__all__ = ["Delivery", "Response", "SignatureVerdict"]
 
 SignatureVerdict = Literal["valid", "invalid", "missing"]
 """How a delivery's signature fared: it matched, it did not (see ``signature_reason``), or there was none."""
-
-
-class Headers(Mapping[str, str]):
-    """Read-only HTTP headers looked up in any letter case; iteration gives the names as sent.
-
-    A header sent several times reads as its values joined by ``", "``;
-    :meth:`get_all` gives them one by one.
-    """
-
-    __slots__ = ("_index", "_items")
-
-    def __init__(self, items: Iterable[tuple[str, str]] | Mapping[str, str] = ()) -> None:
-        pairs = items.items() if isinstance(items, Mapping) else items
-        self._items: tuple[tuple[str, str], ...] = tuple(pairs)
-        self._index: dict[str, tuple[str, str]] | None = None
-
-    def _lookup(self) -> dict[str, tuple[str, str]]:
-        # Built on first lookup: most recorded headers are never read.
-        index = self._index
-        if index is None:
-            index = {}
-            for name, value in self._items:
-                key = name.lower()
-                if key in index:
-                    first, joined = index[key]
-                    index[key] = (first, f"{joined}, {value}")
-                else:
-                    index[key] = (name, value)
-            self._index = index
-        return index
-
-    def __getitem__(self, name: str) -> str:
-        return self._lookup()[name.lower()][1]
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._lookup()
-
-    def __iter__(self) -> Iterator[str]:
-        return (name for name, _ in self._lookup().values())
-
-    def __len__(self) -> int:
-        return len(self._lookup())
-
-    def get_all(self, name: str) -> list[str]:
-        """Every value sent for ``name`` (any case), in order; empty if it was not sent."""
-        key = name.lower()
-        return [value for header, value in self._items if header.lower() == key]
-
-    def raw(self) -> tuple[tuple[str, str], ...]:
-        """The headers exactly as received: (name, value) pairs in order, repeats included."""
-        return self._items
-
-    def __repr__(self) -> str:
-        return f"Headers({dict(self.items())!r})"
 
 
 @dataclass(frozen=True)
@@ -87,9 +34,10 @@ class Response:
 class Delivery:
     """One request the capture server received, as recorded, and what the catalog makes of it.
 
-    Recorded as received: ``method``, ``path`` (percent-decoded), ``query_string``,
-    ``headers`` (case-insensitive), ``body`` (raw bytes), ``received_at`` (UTC),
-    the ``response`` sent (None if none could be), and the ``signature`` verdict:
+    ``request`` is the :class:`~pytest_jobhooks.wire.Request` as received; its
+    ``method``, ``path`` (percent-decoded), ``query_string``, ``headers``
+    (case-insensitive), ``body`` (raw bytes) and ``received_at`` (UTC) read
+    through. Recorded with it: the ``response`` sent (None if none could be), and the ``signature`` verdict:
     ``"valid"``, ``"invalid"``, ``"missing"``, or None when the server has no
     secret, the delivery was not expected to be signed or its body could not be
     read whole; ``signature_reason``
@@ -102,12 +50,7 @@ class Delivery:
     ``problems`` and ``errors``. Bad input never raises: it shows up in ``errors``.
     """
 
-    method: str
-    path: str
-    query_string: str
-    headers: Headers
-    body: bytes
-    received_at: datetime
+    request: Request
     response: Response | None
     signature: SignatureVerdict | None = None
     signature_reason: str | None = None
@@ -117,8 +60,41 @@ class Delivery:
 
     def __post_init__(self) -> None:
         if self._content is None:
-            content = Content(self.method, self.body, self.query_string, self.headers, self.transport_error)
+            request = self.request
+            content = Content(request.method, request.body, request.query_string, request.headers, self.transport_error)
             object.__setattr__(self, "_content", content)
+
+    @property
+    def method(self) -> str:
+        """The HTTP method."""
+        return self.request.method
+
+    @property
+    def path(self) -> str:
+        """The request path, percent-decoded."""
+        return self.request.path
+
+    @property
+    def query_string(self) -> str:
+        """The query string as sent, without the ``?``."""
+        return self.request.query_string
+
+    @property
+    def headers(self) -> Headers:
+        """The request headers, looked up in any letter case."""
+        return self.request.headers
+
+    @property
+    def body(self) -> bytes:
+        """The request body, byte for byte."""
+        return self.request.body
+
+    @property
+    def received_at(self) -> datetime:
+        """When the request arrived (UTC)."""
+        moment = self.request.time
+        assert moment is not None  # the capture server stamps every request it records
+        return moment
 
     @property
     def _reader(self) -> Content:

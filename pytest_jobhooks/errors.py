@@ -72,8 +72,16 @@ class SignatureError(JobhooksError, ValueError):
         super().__init__(message)
 
 
-class CaptureServerError(JobhooksError, RuntimeError):
-    """The capture server could not start, or was used wrongly (e.g. a bad scripted response)."""
+class ArgumentError(JobhooksError, ValueError):
+    """An argument of a public function is not one it takes; the message names it and what it takes.
+
+    Raised by every entry point for the same argument with the same message
+    (a seed, a timeout, a port...), before anything is done.
+    """
+
+
+class ServerError(JobhooksError, RuntimeError):
+    """A background server (the capture server, a fake vendor API) could not start, or was used wrongly."""
 
 
 class RecordingError(JobhooksError, ValueError):

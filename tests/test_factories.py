@@ -11,7 +11,7 @@ import re
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
@@ -229,8 +229,6 @@ def test_workflow_and_gofetch_payloads() -> None:
         (lambda: lifecycle("tamr", outcome="succeeded", planning_failure=True), "only applies to outcome='failed'"),
         (lambda: lifecycle("telmai", batch_wait_rounds=-1), "batch_wait_rounds must be an integer >= 0"),
         (lambda: lifecycle("tamr", outcome="cancelled", stopping="yes"), "stopping must be True or False"),
-        (lambda: build("telmai", seed=-1), "a seed must be an integer >= 0"),
-        (lambda: build("telmai", seed=True), "a seed must be an integer >= 0"),
         (lambda: build("telmai", job_id=""), "job_id must be a non-empty string"),
         (lambda: build("telmai", start=datetime(2025, 1, 1)), "start must be a timezone-aware datetime"),
     ],
@@ -393,7 +391,7 @@ def test_an_explicit_seed_wins_and_does_not_shift_the_other_calls() -> None:
     factory, plain = SeededFactory(5), SeededFactory(5)
     assert factory.build("tamr", seed=11) == build("tamr", seed=11)
     assert factory.lifecycle("gofetch") == plain.lifecycle("gofetch")
-    with pytest.raises(jh.FactoryError):
+    with pytest.raises(jh.ArgumentError, match=r"seed must be an int >= 0, not -3"):
         SeededFactory(-3)
 
 
@@ -562,3 +560,20 @@ def test_a_factory_that_plans_an_illegal_path_is_a_definition_error(registered: 
     registered.append(jh.register_vendor(acme(broken)).name)
     with pytest.raises(jh.VendorDefinitionError, match=r"illegal path \[running -> queued\]: does not start in"):
         lifecycle("acme-batch", seed=1)
+
+
+@pytest.mark.parametrize("bad", [-1, True, 1.5, "7"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda seed: build("telmai", seed=seed),
+        lambda seed: lifecycle("telmai", seed=seed),
+        lambda seed: invalid("telmai", "missing:jobId", seed=seed),
+        lambda seed: SeededFactory(seed),
+        lambda seed: jh.Sender(seed),
+        lambda seed: jh.deliver_all([], "http://127.0.0.1:9/", seed=seed),
+    ],
+)
+def test_every_seed_is_checked_once_with_one_message(call: Callable[[object], object], bad: object) -> None:
+    with pytest.raises(jh.ArgumentError, match=rf"^seed must be an int >= 0, not {re.escape(repr(bad))}$"):
+        call(bad)

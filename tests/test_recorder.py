@@ -9,7 +9,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pytest_jobhooks.deliveries import Headers
 from pytest_jobhooks.errors import RecordingError
 from pytest_jobhooks.recordings import RecordedDelivery, parse_record, read_records
 from pytest_jobhooks.recordings._writer import (
@@ -24,6 +23,7 @@ from pytest_jobhooks.recordings._writer import (
 )
 from pytest_jobhooks.sender import deliver
 from pytest_jobhooks.server import CaptureServer
+from pytest_jobhooks.wire import Headers
 
 TELMAI = {"tenant": "acme", "source": "s1", "jobId": "job-1", "status": "FINISHED", "details": "naïve ✓"}
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -12,9 +12,10 @@ import pytest
 
 from pytest_jobhooks.catalog import job_state
 from pytest_jobhooks.deliveries import Delivery, Headers
-from pytest_jobhooks.errors import CaptureServerError
+from pytest_jobhooks.errors import ServerError
 from pytest_jobhooks.server import SETTINGS, CaptureServer
 from pytest_jobhooks.vendors import VENDORS
+from pytest_jobhooks.wire import Request
 
 TELMAI = {"tenant": "acme", "source": "src-1", "jobId": "job-7", "status": "IN_PROGRESS", "details": "running"}
 TENSORLAKE = {"job_id": "parse_1", "status": "pending", "created_at": "2023-10-01T12:00:00Z"}
@@ -235,7 +236,7 @@ def test_configure_respond_replaces_the_script(server: CaptureServer) -> None:
     ],
 )
 def test_misuse_is_a_capture_server_error(server: CaptureServer, call: object, message: str) -> None:
-    with pytest.raises(CaptureServerError) as info:
+    with pytest.raises(ServerError) as info:
         call(server)  # type: ignore[operator]
     assert message in str(info.value)
 
@@ -329,14 +330,14 @@ def test_reset_goes_back_to_the_constructor_settings() -> None:
 def test_url_and_lifecycle() -> None:
     server = CaptureServer()
     assert not server.is_running
-    with pytest.raises(CaptureServerError, match="not running"):
+    with pytest.raises(ServerError, match="not running"):
         server.url  # noqa: B018
     with server:
         assert server.is_running
         assert server.url == f"http://127.0.0.1:{server.port}"
         assert server.url_for("hooks/x") == server.url_for("/hooks/x") == f"{server.url}/hooks/x"
         assert repr(server) == f"<CaptureServer {server.url}, 0 deliveries>"
-        with pytest.raises(CaptureServerError, match="already running"):
+        with pytest.raises(ServerError, match="already running"):
             server.start()
     assert not server.is_running
     server.stop()  # twice is fine
@@ -344,16 +345,16 @@ def test_url_and_lifecycle() -> None:
 
 
 def test_constructor_checks() -> None:
-    with pytest.raises(CaptureServerError, match="port must be an int from 0 to 65535"):
+    with pytest.raises(ServerError, match="port must be an int from 0 to 65535"):
         CaptureServer(port=70000)
-    with pytest.raises(CaptureServerError, match="read_timeout must be a number of seconds > 0"):
+    with pytest.raises(ServerError, match="read_timeout must be a number of seconds > 0"):
         CaptureServer(read_timeout=0)
-    with pytest.raises(CaptureServerError, match="unknown setting"):
+    with pytest.raises(ServerError, match="unknown setting"):
         CaptureServer(colour="blue")  # type: ignore[call-arg]
 
 
 def test_port_in_use_is_a_capture_server_error(server: CaptureServer) -> None:
-    with pytest.raises(CaptureServerError, match=f"cannot listen on 127.0.0.1:{server.port}"):
+    with pytest.raises(ServerError, match=f"cannot listen on 127.0.0.1:{server.port}"):
         CaptureServer(port=server.port).start()
 
 
@@ -367,15 +368,15 @@ def test_delivery_repr_and_describe(server: CaptureServer) -> None:
 def test_delivery_can_be_built_by_hand() -> None:
     from datetime import datetime, timezone
 
-    delivery = Delivery(
-        method="POST",
-        path="/",
-        query_string="",
-        headers=Headers({"Content-Type": "application/json"}),
-        body=json.dumps(TELMAI).encode(),
-        received_at=datetime.now(timezone.utc),
-        response=None,
+    request = Request(
+        "POST",
+        "/",
+        "",
+        Headers({"Content-Type": "application/json"}),
+        json.dumps(TELMAI).encode(),
+        datetime.now(timezone.utc),
     )
+    delivery = Delivery(request, response=None)
     assert (delivery.vendor, delivery.status) == ("telmai", "IN_PROGRESS")
     assert delivery.describe().endswith("-> no response")
 

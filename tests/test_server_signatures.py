@@ -9,11 +9,11 @@ import pytest
 
 from pytest_jobhooks.catalog import detect_vendor
 from pytest_jobhooks.catalog._reading import Content
-from pytest_jobhooks.deliveries import Headers
-from pytest_jobhooks.errors import CaptureServerError
+from pytest_jobhooks.errors import ServerError
 from pytest_jobhooks.server import CaptureServer
 from pytest_jobhooks.signing import FORGERIES, forged_headers
 from pytest_jobhooks.vendors import VENDORS
+from pytest_jobhooks.wire import Headers
 
 TELMAI = {"tenant": "acme", "source": "src-1", "jobId": "job-7", "status": "IN_PROGRESS", "details": "running"}
 TENSORLAKE = {"job_id": "parse_1", "status": "pending", "created_at": "2023-10-01T12:00:00Z"}
@@ -143,5 +143,5 @@ def test_no_secret_no_verdict(server: CaptureServer) -> None:
     send(server.url, body, headers={"svix-id": "x", "svix-timestamp": "1", "svix-signature": "v1"})
     send(server.url, body)
     assert [d.signature for d in server.wait_for(2)] == [None, None]
-    with pytest.raises(CaptureServerError, match="no secret to sign with"):
+    with pytest.raises(ServerError, match="no secret to sign with"):
         server.sign(body)

@@ -16,7 +16,8 @@ import random
 from collections.abc import Mapping
 from datetime import datetime
 
-from .._seeds import check_seed, fresh_seed
+from .._checks import check_seed
+from .._seeds import fresh_seed
 from ..vendors import get_vendor
 from ..vendors.base import AnyVendor, JsonObject, UnifiedStatus
 from ._defects import DefectTable, break_payload

@@ -32,10 +32,10 @@ from urllib.parse import urlsplit
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
-from ..deliveries import Headers
-from ..errors import CaptureServerError, GoFetchAPIError
+from ..errors import GoFetchAPIError, ServerError
 from ..sender import DeliveryReport, deliver
 from ..server._httpd import HEADERS_KEY, Httpd
+from ..wire import Headers
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -133,7 +133,7 @@ class GoFetchAPI:
             raise GoFetchAPIError("the fake GoFetch API is already running")
         try:
             httpd = Httpd(self._host, self._port, self._app, read_timeout=self._read_timeout, name="gofetch")
-        except CaptureServerError as exc:
+        except ServerError as exc:
             raise GoFetchAPIError(str(exc)) from None
         httpd.start()
         self._httpd = httpd

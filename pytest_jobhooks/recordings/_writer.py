@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 from urllib.parse import parse_qs
 
-from ..deliveries import Headers
 from ..errors import RecordingError
+from ..wire import Headers
 from . import COMPACT_JSON, RecordedDelivery
 
 if TYPE_CHECKING:

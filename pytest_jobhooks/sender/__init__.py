@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .._seeds import fresh_seed
-from ..deliveries import Headers
 from ..errors import DeliveryError
 from ..vendors.base import AnyVendor, DeliveryStyle
+from ..wire import Headers
 from ._clock import Delay, format_offset, to_delays
 from ._prepare import Payload
 from ._transport import AppKind

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from typing import Literal, TypedDict
 
 from .._seeds import derive_seed, fresh_seed
-from ..deliveries import Headers
 from ..errors import SignatureError
 from ..signing import Timestamp, new_message_id, new_secret
 from ..vendors.base import AnyVendor, DeliveryStyle
+from ..wire import Headers
 from . import (
     NO_RETRIES,
     Attempt,

@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, TypedDict
 
 from ..deliveries import Delivery
-from ..errors import CaptureServerError, SignatureError
+from ..errors import ServerError, SignatureError
 from ..signing import HeaderPrefix, Timestamp, new_secret
 from ..signing import _key as _secret_key
 from ..signing import sign as _sign
@@ -79,9 +79,9 @@ class CaptureServer:
         **settings: Unpack[ServerSettings],
     ) -> None:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-            raise CaptureServerError(f"port must be an int from 0 to 65535, not {port!r}")
+            raise ServerError(f"port must be an int from 0 to 65535, not {port!r}")
         if not isinstance(read_timeout, (int, float)) or not math.isfinite(read_timeout) or read_timeout <= 0:
-            raise CaptureServerError(f"read_timeout must be a number of seconds > 0, not {read_timeout!r}")
+            raise ServerError(f"read_timeout must be a number of seconds > 0, not {read_timeout!r}")
         self._host = host
         self._requested_port = port
         self._read_timeout = float(read_timeout)
@@ -93,9 +93,9 @@ class CaptureServer:
     # -- lifecycle
 
     def start(self) -> CaptureServer:
-        """Listen and serve in a background thread; returns the server. Raises CaptureServerError if it cannot."""
+        """Listen and serve in a background thread; returns the server. Raises ServerError if it cannot."""
         if self._httpd is not None:
-            raise CaptureServerError(f"{self!r} is already running")
+            raise ServerError(f"{self!r} is already running")
         # Imported here, not by the first request: a sender's timeout must not pay for it.
         from .. import catalog  # noqa: F401
 
@@ -225,9 +225,9 @@ class CaptureServer:
         """
         __tracebackhide__ = True
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise CaptureServerError(f"count must be an int >= 0, not {count!r}")
+            raise ServerError(f"count must be an int >= 0, not {count!r}")
         if not isinstance(timeout, (int, float)) or not timeout >= 0:
-            raise CaptureServerError(f"timeout must be a number of seconds >= 0, not {timeout!r}")
+            raise ServerError(f"timeout must be a number of seconds >= 0, not {timeout!r}")
         criteria = Criteria(vendor=vendor, job_id=job_id, status=status, path=path, predicate=predicate)
         deadline = time.monotonic() + timeout
         generation, seen = -1, 0
@@ -264,7 +264,7 @@ class CaptureServer:
     ) -> dict[str, str]:
         """Headers signing ``body`` with this server's :attr:`secret` (see :func:`pytest_jobhooks.signing.sign`)."""
         if self.secret is None:
-            raise CaptureServerError("this server has no secret to sign with (configure(secret=...))")
+            raise ServerError("this server has no secret to sign with (configure(secret=...))")
         return _sign(self.secret, body, msg_id=msg_id, timestamp=timestamp, prefix=prefix)
 
     def __repr__(self) -> str:
@@ -275,7 +275,7 @@ class CaptureServer:
 
     def _running(self) -> Httpd:
         if self._httpd is None:
-            raise CaptureServerError("the capture server is not running: call start() or use it as a context manager")
+            raise ServerError("the capture server is not running: call start() or use it as a context manager")
         return self._httpd
 
     def _apply(self, settings: Mapping[str, object], *, base: Settings | None = None) -> None:
@@ -285,7 +285,7 @@ class CaptureServer:
                 changes["secret"] = _secret(value)
             elif name == "body_limit":
                 if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                    raise CaptureServerError(f"body_limit must be a number of bytes >= 0, not {value!r}")
+                    raise ServerError(f"body_limit must be a number of bytes >= 0, not {value!r}")
                 changes["body_limit"] = value
             elif name == "reject_status":
                 if value is not None:
@@ -293,7 +293,7 @@ class CaptureServer:
                 changes["reject_status"] = value
             elif name == "require_signature":
                 if value is not None and not isinstance(value, bool):
-                    raise CaptureServerError(f"require_signature must be True, False or None, not {value!r}")
+                    raise ServerError(f"require_signature must be True, False or None, not {value!r}")
                 changes["require_signature"] = value
         if "respond" in settings:
             self._receiver.script.load(settings["respond"])  # type: ignore[arg-type]
@@ -304,7 +304,7 @@ class CaptureServer:
 def _checked_names(settings: Mapping[str, object]) -> dict[str, object]:
     unknown = sorted(set(settings) - set(SETTINGS))
     if unknown:
-        raise CaptureServerError(f"unknown setting(s) {', '.join(unknown)}; allowed: {', '.join(SETTINGS)}")
+        raise ServerError(f"unknown setting(s) {', '.join(unknown)}; allowed: {', '.join(SETTINGS)}")
     return dict(settings)
 
 
@@ -317,6 +317,6 @@ def _secret(value: object) -> str | None:
         try:
             _secret_key(value)
         except SignatureError as exc:
-            raise CaptureServerError(f"secret: {exc}") from None
+            raise ServerError(f"secret: {exc}") from None
         return value
-    raise CaptureServerError(f"secret must be a 'whsec_...' str, True (fresh) or None, not {value!r}")
+    raise ServerError(f"secret must be a 'whsec_...' str, True (fresh) or None, not {value!r}")

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, select_address_family
 
-from ..errors import CaptureServerError
+from ..errors import ServerError
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
@@ -181,8 +181,8 @@ def _reachable(address: Any) -> tuple[str, int]:
 def _listen(host: str, port: int) -> socket.socket:
     family = select_address_family(host, port)
     if family not in (socket.AF_INET, socket.AF_INET6):
-        raise CaptureServerError(f"cannot listen on {host!r}: only TCP hosts are supported")
+        raise ServerError(f"cannot listen on {host!r}: only TCP hosts are supported")
     try:
         return socket.create_server((host, port), family=family, backlog=_LISTEN_BACKLOG)
     except OSError as exc:
-        raise CaptureServerError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        raise ServerError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None

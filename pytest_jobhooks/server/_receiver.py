@@ -15,9 +15,10 @@ from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING
 
 from ..catalog._reading import Content
-from ..deliveries import Delivery, Headers, Response, SignatureVerdict
+from ..deliveries import Delivery, Response, SignatureVerdict
 from ..errors import SignatureError
 from ..signing import has_signature_headers, verify
+from ..wire import Headers, Request
 from ._httpd import HEADERS_KEY
 from ._script import Script, reason_phrase
 
@@ -128,12 +129,7 @@ class Receiver:
             else:
                 response = self.script.next(path)
         delivery = Delivery(
-            method=method,
-            path=path,
-            query_string=query_string,
-            headers=headers,
-            body=body,
-            received_at=received_at,
+            Request(method, path, query_string, headers, body, received_at),
             response=response,
             signature=verdict[0],
             signature_reason=verdict[1],
