@@ -132,6 +132,9 @@ def test_side_chooses_captured_or_sent_deliveries(tmp_path: Path) -> None:
         every = replay(path, target)
         assert len(target.deliveries) == 5
     assert [(len(r.deliveries), r.skipped) for r in (captured, sent, every)] == [(1, 2), (1, 2), (3, 0)]
+    assert (
+        captured.describe().splitlines()[0].endswith("r.jsonl -> " + captured.target + ": 1 line(s) sent, 2 left out")
+    )
     assert [d.record.side for d in captured.deliveries + sent.deliveries] == ["captured", "sent"]  # type: ignore[attr-defined]
     assert [d.line for d in every.deliveries] == [1, 2, 3]
 
@@ -175,6 +178,10 @@ def test_nothing_is_retried_unless_asked() -> None:
     telmai, unknown = vendors.deliveries
     assert len(telmai.attempts) == telmai.schedule.max_attempts == 4  # Telmai's (inferred) schedule
     assert (unknown.vendor, len(unknown.attempts)) == (None, 1)  # no vendor, no schedule
+    assert (unknown.line, unknown.style, unknown.payload) == (2, None, b"")  # due after Telmai's retries:
+    assert unknown.describe().splitlines()[0] == (
+        f"line 2 (no vendor) +6m10s -> {unknown.target}: gave up after 1 of 1 attempt(s) (none: one attempt, no retries)"
+    )
 
 
 def test_paths_are_joined_to_a_base_url_and_an_app() -> None:

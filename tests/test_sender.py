@@ -343,3 +343,47 @@ def test_a_wrong_type_is_not_lost_in_a_query_string(jobhooks_server: CaptureServ
     deliver(payload, jobhooks_server, style="post")  # as JSON the defect arrives intact
     [delivery] = jobhooks_server.wait_for()
     assert delivery.errors == [f"$.job_id: {payload['job_id']!r} is not of type 'string'"]
+
+
+def test_any_object_with_url_and_secret_is_a_target(jobhooks_server: CaptureServer) -> None:
+    from pytest_jobhooks.sender import Endpoint
+
+    class Receiver:  # a test's own receiver: the sender needs only what a capture server offers
+        url = jobhooks_server.url_for("/mine")
+        secret = jobhooks_server.secret
+
+    assert isinstance(jobhooks_server, Endpoint)
+    assert isinstance(Receiver(), Endpoint)
+    report = deliver(TENSORLAKE, Receiver())
+    [delivery] = jobhooks_server.wait_for()
+    assert (report.ok, report.secret, delivery.path, delivery.signature) == (
+        True,
+        jobhooks_server.secret,
+        "/mine",
+        "valid",
+    )
+
+
+def test_each_attempt_holds_the_one_wire_record(jobhooks_server: CaptureServer) -> None:
+    report = deliver({"job_id": "a b", "job_status": "delivered"}, jobhooks_server.url_for("/hooks/gofetch"))
+    [request] = report.requests
+    assert isinstance(request, Request)
+    assert (request.base_url, request.path, request.query) == (
+        jobhooks_server.url,
+        "/hooks/gofetch",
+        {"job_id": "a b", "job_status": "delivered"},
+    )
+    assert request.time == report.attempts[0].sent_at
+    assert request.target == "/hooks/gofetch?job_id=a+b&job_status=delivered"
+
+
+def test_importing_the_sender_imports_neither_httpx_nor_the_server() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pytest_jobhooks.sender;"
+        "print(sorted(m for m in ('httpx', 'pytest_jobhooks.server') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -211,6 +211,8 @@ def test_one_clock_runs_through_a_batch(jobhooks_server: CaptureServer) -> None:
     # The second send waited for the first one's retries: its clock starts where they ended.
     assert [a.scheduled_at for a in second.attempts] == [start + timedelta(seconds=70)]
     assert second.attempts[0].offset == timedelta(0)
+    assert (first.offset, second.offset) == (timedelta(0), timedelta(seconds=70))  # when each send was due
+    assert second.describe().startswith("telmai payload #1 +1m10s -> ")
     times = [a.scheduled_at for a in batch.attempts]
     assert times == sorted(times)
 

@@ -15,25 +15,21 @@ as sent, the answer, and the error if there was no answer.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .._checks import check_seed
 from .._seeds import Seeded
 from ..errors import DeliveryError
-from ..vendors.base import AnyVendor, DeliveryStyle
-from ._clock import Delay
 from ._engine import send_batch, send_payloads
 from ._prepare import Payload
-from ._transports.base import AppKind, Endpoint
+from ._transports.base import Endpoint
 from .reports import Attempt, BatchReport, DeliveryReport
 from .retry import INFERRED_RETRY_SCHEDULE, NO_RETRIES, SVIX_RETRY_SCHEDULE, RetrySchedule, default_retry_schedule
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ..signing import Timestamp
     from ._engine import DeliverOptions, SendOptions
 
 __all__ = [
@@ -57,21 +53,16 @@ def deliver(
     payload: Payload,
     to: object,
     *,
-    vendor: str | AnyVendor | None = None,
-    secret: str | bytes | bool | None = None,
     msg_id: str | None = None,
-    timestamp: Timestamp | None = None,
-    retry: RetrySchedule | Iterable[Delay] | bool | None = None,
-    timeout: float = 10.0,
-    real_time: bool = False,
-    start: datetime | None = None,
-    style: str | DeliveryStyle | None = None,
-    path: str | None = None,
-    headers: Mapping[str, str] | None = None,
-    app_kind: AppKind | None = None,
     seed: int | None = None,
+    **options: Unpack[SendOptions],
 ) -> DeliveryReport:
     """Send ``payload`` to ``to`` as its vendor does, retrying on failure; returns every attempt.
+
+    Options (:class:`~pytest_jobhooks.sender._engine.SendOptions`, shared with
+    :func:`deliver_all`): ``vendor``, ``secret``, ``timestamp``, ``retry``,
+    ``timeout`` (10.0), ``real_time`` (False), ``start``, ``style``, ``path``,
+    ``headers``, ``app_kind``; each None unless said.
 
     ``to``: an ``http(s)://`` URL, an :class:`Endpoint` such as a
     :class:`~pytest_jobhooks.CaptureServer` (its URL, and its secret unless
@@ -99,24 +90,8 @@ def deliver(
     makes the message id (and a fresh secret) reproducible.
     """
     rng = random.Random(check_seed(seed)) if seed is not None else None
-    _, reports = send_payloads(
-        [payload],
-        [(0, 0)],
-        to,
-        msg_ids=None if msg_id is None else [msg_id],
-        rng=rng,
-        vendor=vendor,
-        secret=secret,
-        timestamp=timestamp,
-        retry=retry,
-        timeout=timeout,
-        real_time=real_time,
-        start=start,
-        style=style,
-        path=path,
-        headers=headers,
-        app_kind=app_kind,
-    )
+    msg_ids = None if msg_id is None else [msg_id]
+    _, reports = send_payloads([payload], [(0, 0)], to, msg_ids=msg_ids, rng=rng, **options)
     return reports[0]
 
 
