@@ -12,11 +12,11 @@ import httpx
 import pytest
 
 from pytest_jobhooks.deliveries import Delivery
-from pytest_jobhooks.errors import DeliveryError, RecordingError
+from pytest_jobhooks.errors import ArgumentError, DeliveryError, RecordingError
 from pytest_jobhooks.recordings import RecordedDelivery, read_records
 from pytest_jobhooks.recordings._writer import REDACTED, Recorder, rfc3339
-from pytest_jobhooks.recordings.replaying import HOP_BY_HOP_HEADERS, ReplayReport, replay
-from pytest_jobhooks.sender import deliver
+from pytest_jobhooks.recordings.replaying import HOP_BY_HOP_HEADERS, replay
+from pytest_jobhooks.sender import BatchReport, deliver
 from pytest_jobhooks.server import CaptureServer
 from pytest_jobhooks.signing import sign
 
@@ -132,7 +132,11 @@ def test_side_chooses_captured_or_sent_deliveries(tmp_path: Path) -> None:
         every = replay(path, target)
         assert len(target.deliveries) == 5
     assert [(len(r.deliveries), r.skipped) for r in (captured, sent, every)] == [(1, 2), (1, 2), (3, 0)]
-    assert [d.record.side for d in captured.deliveries + sent.deliveries] == ["captured", "sent"]  # type: ignore[union-attr]
+    assert (
+        captured.describe().splitlines()[0].endswith("r.jsonl -> " + captured.target + ": 1 line(s) sent, 2 left out")
+    )
+    assert [d.record.side for d in captured.deliveries + sent.deliveries] == ["captured", "sent"]  # type: ignore[attr-defined]
+    assert [d.line for d in every.deliveries] == [1, 2, 3]
 
 
 def records_at(*seconds: int) -> list[RecordedDelivery]:
@@ -174,6 +178,10 @@ def test_nothing_is_retried_unless_asked() -> None:
     telmai, unknown = vendors.deliveries
     assert len(telmai.attempts) == telmai.schedule.max_attempts == 4  # Telmai's (inferred) schedule
     assert (unknown.vendor, len(unknown.attempts)) == (None, 1)  # no vendor, no schedule
+    assert (unknown.line, unknown.style, unknown.payload) == (2, None, b"")  # due after Telmai's retries:
+    assert unknown.describe().splitlines()[0] == (
+        f"line 2 (no vendor) +6m10s -> {unknown.target}: gave up after 1 of 1 attempt(s) (none: one attempt, no retries)"
+    )
 
 
 def test_paths_are_joined_to_a_base_url_and_an_app() -> None:
@@ -214,17 +222,19 @@ def test_a_bad_recording_is_refused_before_anything_is_sent(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("source", "options", "message"),
     [
-        ([TELMAI], {"side": "both"}, "side= must be 'captured', 'sent' or None, not 'both'"),
-        ([TELMAI], {"speed": 0}, "speed= must be a number > 0"),
-        ([TELMAI], {"timeout": -1}, "timeout= must be a number of seconds > 0"),
+        ([TELMAI], {"side": "both"}, "side= must be one of None, 'captured', 'sent', not 'both'"),
+        ([TELMAI], {"speed": 0}, "speed= must be a number of times the recorded pace > 0, not 0"),
+        ([TELMAI], {"timeout": -1}, "timeout= must be a number of seconds > 0, not -1"),
+        ([TELMAI], {"seed": -1}, "seed must be an int >= 0, not -1"),
         (TELMAI, {}, "replay() reads a recording's path, a binary stream or a list of records, not dict"),
         ([42], {}, "record #1: expected a RecordedDelivery or a payload dict, not 42"),
         ([TELMAI], {"secret": 42}, "secret= must be a 'whsec_...' str"),
     ],
 )
-def test_bad_arguments_are_delivery_errors(source: Any, options: dict[str, Any], message: str) -> None:
+def test_bad_arguments_are_refused(source: Any, options: dict[str, Any], message: str) -> None:
+    expected = ArgumentError if options.keys() & {"side", "speed", "timeout", "seed"} else DeliveryError
     with CaptureServer() as target:
-        with pytest.raises(DeliveryError) as info:
+        with pytest.raises(expected) as info:
             replay(source, target, **options)
         assert target.deliveries == []
     assert message in str(info.value)
@@ -237,15 +247,17 @@ def send_telmai(server: CaptureServer) -> None:
 def test_records_read_elsewhere_and_the_report(tmp_path: Path) -> None:
     path = recorded(tmp_path, send_telmai)
     with CaptureServer() as target:
-        report = replay(read_records(path), target)  # the (line, record) pairs of read_records...
+        report = replay(read_records(path), target, seed=4)  # the (line, record) pairs of read_records...
         direct = replay([record for _, record in read_records(path)], target)  # ...or the records
         url = target.url
-    assert isinstance(report, ReplayReport)
+    assert isinstance(report, BatchReport)  # the one report family of deliver, deliver_all and replay
+    assert (report.source, report.target, report.seed, report.skipped) == ("<records>", url, 4, 0)
     assert report.ok
     assert direct.ok
-    assert repr(report) == f"<ReplayReport <records> -> {url}: 1 sent, 0 failed>"
+    assert isinstance(direct.seed, int)  # drawn, so that it replays
+    assert repr(report) == f"<BatchReport replay of <records> -> {url}: 1 sent, 0 failed>"
     assert report.describe().splitlines() == [
-        f"replay of <records> -> {url}: 1 delivery(ies)",
-        "line 1 (telmai) +0s: delivered after 1 of 1 attempt(s)",
+        f"replay(seed=4) of <records> -> {url}: 1 line(s) sent",
+        f"line 1 (telmai) -> {url}: delivered after 1 of 1 attempt(s) (none: one attempt, no retries)",
         "  #1 +0s POST / -> 200",
     ]

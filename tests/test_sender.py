@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl
 
 import pytest
 
 from pytest_jobhooks.deliveries import Delivery
+from pytest_jobhooks.errors import ArgumentError
 from pytest_jobhooks.factories import lifecycle, outcomes
-from pytest_jobhooks.sender import DeliveryError, DeliveryReport, SentRequest, deliver, deliver_all
+from pytest_jobhooks.sender import DeliveryError, DeliveryReport, deliver, deliver_all
 from pytest_jobhooks.server import CaptureServer
 from pytest_jobhooks.signing import new_secret, verify
 from pytest_jobhooks.vendors import VENDORS, get_vendor
 from pytest_jobhooks.vendors.base import DeliveryStyle
+from pytest_jobhooks.wire import Request
 
 BUILTIN = ["telmai", "tamr", "tensorlake", "tensorlake-workflow", "gofetch"]
 LIFECYCLES = [
@@ -28,7 +31,7 @@ def compact(payload: object) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def assert_arrived_as_sent(requests: list[SentRequest], deliveries: list[Delivery]) -> None:
+def assert_arrived_as_sent(requests: list[Request], deliveries: list[Delivery]) -> None:
     assert len(deliveries) == len(requests)
     for request, delivery in zip(requests, deliveries, strict=True):
         assert (delivery.method, delivery.path, delivery.query_string) == (
@@ -265,11 +268,11 @@ def test_report_reads_well(jobhooks_server: CaptureServer) -> None:
             {"vendor": "gofetch"},
             "field 'job_status' is {'x': 1}, not a string",
         ),
-        (TELMAI, {"timeout": 0}, "timeout= must be a number of seconds > 0"),
-        (TELMAI, {"timeout": True}, "timeout= must be"),
+        (TELMAI, {"timeout": 0}, "timeout= must be a number of seconds > 0, not 0"),
+        (TELMAI, {"timeout": True}, "timeout= must be a number of seconds > 0, not True"),
         (TELMAI, {"retry": "often"}, "retry= takes a RetrySchedule"),
-        (TELMAI, {"retry": [5, -1]}, "a retry delay cannot be negative"),
-        (TELMAI, {"retry": [float("inf")]}, "a retry delay must be a number of seconds"),
+        (TELMAI, {"retry": [5, -1]}, "a retry delay must be a number of seconds (or a timedelta) >= 0, not -1"),
+        (TELMAI, {"retry": [float("inf")]}, "a retry delay must be a number of seconds (or a timedelta) >= 0"),
         (TENSORLAKE, {"secret": "whsec_"}, "secret=: signing secret is empty"),
         (TENSORLAKE, {"secret": 42}, "secret= must be a 'whsec_...' str"),
         (TELMAI, {"start": datetime(2024, 1, 1)}, "start= must be timezone-aware"),
@@ -277,12 +280,15 @@ def test_report_reads_well(jobhooks_server: CaptureServer) -> None:
         (TELMAI, {"headers": {"X-A": "1\r\nX-B: 2"}}, "must be single-line strings"),
         (TELMAI, {"app_kind": "wsgi"}, "app_kind= is for in-process apps, not a capture server"),
         (TELMAI, {"real_time": "yes"}, "real_time= must be True or False"),
+        (TELMAI, {"seed": -1}, "seed must be an int >= 0, not -1"),
     ],
 )
 def test_bad_arguments_are_refused_before_anything_is_sent(
     jobhooks_server: CaptureServer, payload: object, options: dict[str, object], message: str
 ) -> None:
-    with pytest.raises(DeliveryError) as info:
+    # Numbers, flags and seeds are checked by _checks (ArgumentError); the rest are DeliveryErrors.
+    expected = ArgumentError if re.match(r"(timeout|real_time|seed|a retry delay)\b", message) else DeliveryError
+    with pytest.raises(expected) as info:
         deliver(payload, jobhooks_server, **options)  # type: ignore[arg-type]
     assert message in str(info.value)
     assert jobhooks_server.deliveries == []
@@ -316,22 +322,68 @@ def test_delivery_error_is_a_jobhooks_error() -> None:
     assert issubclass(DeliveryError, ValueError)
 
 
-def test_gofetch_style_post_is_the_issues_name_for_style_post(jobhooks_server: CaptureServer) -> None:
+def test_style_chooses_the_form_for_deliver_and_deliver_all(jobhooks_server: CaptureServer) -> None:
     payload = {"job_id": "7c9e6679-7425-40de-944b-e07c4f1b2f6a", "job_status": "delivered"}
-    deliver(payload, jobhooks_server, gofetch_style="post")
-    deliver_all([payload], jobhooks_server, gofetch_style="get")
+    deliver(payload, jobhooks_server, style="post")
+    deliver_all([payload], jobhooks_server, style="get")
     post, get = jobhooks_server.wait_for(2)
     assert (post.method, post.payload, get.method, get.query) == ("POST", payload, "GET", payload)
-    with pytest.raises(DeliveryError, match="must be 'get' or 'post'"):
-        deliver(payload, jobhooks_server, gofetch_style="put")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="gofetch_style"):  # no vendor name in an option name
+        deliver(payload, jobhooks_server, gofetch_style="post")  # type: ignore[call-arg]
 
 
 def test_a_wrong_type_is_not_lost_in_a_query_string(jobhooks_server: CaptureServer) -> None:
     from pytest_jobhooks import invalid
 
     payload = invalid("gofetch", "wrong-type:job_id", seed=3)
-    with pytest.raises(DeliveryError, match=r"field 'job_id' is .* not a string: a query string carries only text"):
+    with pytest.raises(
+        DeliveryError, match=r"field 'job_id' is .* not a string: a query string carries only text.*\(style='post'\)"
+    ):
         deliver(payload, jobhooks_server)
-    deliver(payload, jobhooks_server, gofetch_style="post")  # as JSON the defect arrives intact
+    deliver(payload, jobhooks_server, style="post")  # as JSON the defect arrives intact
     [delivery] = jobhooks_server.wait_for()
     assert delivery.errors == [f"$.job_id: {payload['job_id']!r} is not of type 'string'"]
+
+
+def test_any_object_with_url_and_secret_is_a_target(jobhooks_server: CaptureServer) -> None:
+    from pytest_jobhooks.sender import Endpoint
+
+    class Receiver:  # a test's own receiver: the sender needs only what a capture server offers
+        url = jobhooks_server.url_for("/mine")
+        secret = jobhooks_server.secret
+
+    assert isinstance(jobhooks_server, Endpoint)
+    assert isinstance(Receiver(), Endpoint)
+    report = deliver(TENSORLAKE, Receiver())
+    [delivery] = jobhooks_server.wait_for()
+    assert (report.ok, report.secret, delivery.path, delivery.signature) == (
+        True,
+        jobhooks_server.secret,
+        "/mine",
+        "valid",
+    )
+
+
+def test_each_attempt_holds_the_one_wire_record(jobhooks_server: CaptureServer) -> None:
+    report = deliver({"job_id": "a b", "job_status": "delivered"}, jobhooks_server.url_for("/hooks/gofetch"))
+    [request] = report.requests
+    assert isinstance(request, Request)
+    assert (request.base_url, request.path, request.query) == (
+        jobhooks_server.url,
+        "/hooks/gofetch",
+        {"job_id": "a b", "job_status": "delivered"},
+    )
+    assert request.time == report.attempts[0].sent_at
+    assert request.target == "/hooks/gofetch?job_id=a+b&job_status=delivered"
+
+
+def test_importing_the_sender_imports_neither_httpx_nor_the_server() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pytest_jobhooks.sender;"
+        "print(sorted(m for m in ('httpx', 'pytest_jobhooks.server') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

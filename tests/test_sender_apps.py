@@ -15,10 +15,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from svix.webhooks import Webhook
 
+from pytest_jobhooks.errors import ArgumentError
 from pytest_jobhooks.factories import lifecycle, outcomes
-from pytest_jobhooks.sender import DeliveryError, SentRequest, deliver, deliver_all
+from pytest_jobhooks.sender import DeliveryError, deliver, deliver_all
 from pytest_jobhooks.signing import new_secret
 from pytest_jobhooks.vendors import VENDORS
+from pytest_jobhooks.wire import Request as WireRequest
 
 BUILTIN = ["telmai", "tamr", "tensorlake", "tensorlake-workflow", "gofetch"]
 LIFECYCLES = [
@@ -79,7 +81,7 @@ def starlette_receiver(received: list[Received]) -> Starlette:
     return Starlette(routes=[Route("/hooks/{vendor}", hook, methods=["GET", "POST"])])
 
 
-def assert_received_as_sent(requests: list[SentRequest], received: list[Received], *, asgi: bool) -> None:
+def assert_received_as_sent(requests: list[WireRequest], received: list[Received], *, asgi: bool) -> None:
     assert len(received) == len(requests)
     for sent, got in zip(requests, received, strict=True):
         assert (got["method"], got["path"], got["query"], got["body"]) == (
@@ -117,7 +119,7 @@ def test_every_lifecycle_reaches_an_in_process_app(vendor: str, outcome: str, ki
 
 
 def test_app_kind_is_detected() -> None:
-    from pytest_jobhooks.sender._transport import is_asgi
+    from pytest_jobhooks.sender._transports import is_asgi
 
     async def asgi_function(scope: object, receive: object, send: object) -> None: ...
 
@@ -140,7 +142,7 @@ def test_app_kind_override_for_an_asgi_app_that_hides_behind_a_sync_call() -> No
     report = deliver(TELMAI, Wrapper(), path="/hooks/telmai", app_kind="asgi")
     assert report.ok
     assert len(received) == 1
-    with pytest.raises(DeliveryError, match="app_kind must be 'wsgi', 'asgi' or None"):
+    with pytest.raises(ArgumentError, match="app_kind= must be one of 'wsgi', 'asgi', None, not 'rsgi'"):
         deliver(TELMAI, Wrapper(), app_kind="rsgi")  # type: ignore[arg-type]
 
 

@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 
+from pytest_jobhooks.errors import ArgumentError
 from pytest_jobhooks.factories import lifecycle
 from pytest_jobhooks.sender import BatchReport, DeliveryError, Sender, deliver_all
 from pytest_jobhooks.sender._chaos import plan
@@ -121,13 +122,13 @@ def test_reorder_changes_the_order_whenever_it_can() -> None:
         ({"duplicates": True}, "duplicates= is the probability"),
         ({"reorder": 0}, "reorder= must be True, False or the farthest"),
         ({"reorder": "yes"}, "reorder= must be True, False"),
-        ({"seed": -1}, "seed= must be an int >= 0 or None"),
+        ({"seed": -1}, "seed must be an int >= 0, not -1"),
     ],
 )
 def test_bad_chaos_settings_are_refused(
     jobhooks_server: CaptureServer, options: dict[str, object], message: str
 ) -> None:
-    with pytest.raises(DeliveryError) as info:
+    with pytest.raises(ArgumentError) as info:
         deliver_all(PAYLOADS, jobhooks_server, **options)  # type: ignore[arg-type]
     assert message in str(info.value)
     assert jobhooks_server.deliveries == []
@@ -175,5 +176,5 @@ def test_sender_explicit_seed_wins(jobhooks_server: CaptureServer) -> None:
     batch = sender.deliver_all(PAYLOADS, jobhooks_server, reorder=True, seed=5)
     assert batch.seed == 5
     assert batch.order == deliver_all(PAYLOADS, jobhooks_server, reorder=True, seed=5).order
-    with pytest.raises(DeliveryError, match="seed must be an int >= 0 or None"):
+    with pytest.raises(ArgumentError, match="seed must be an int >= 0, not -3"):
         Sender(seed=-3)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from pytest_jobhooks.errors import ArgumentError
 from pytest_jobhooks.sender import (
     INFERRED_RETRY_SCHEDULE,
     NO_RETRIES,
@@ -210,16 +211,19 @@ def test_one_clock_runs_through_a_batch(jobhooks_server: CaptureServer) -> None:
     # The second send waited for the first one's retries: its clock starts where they ended.
     assert [a.scheduled_at for a in second.attempts] == [start + timedelta(seconds=70)]
     assert second.attempts[0].offset == timedelta(0)
+    assert (first.offset, second.offset) == (timedelta(0), timedelta(seconds=70))  # when each send was due
+    assert second.describe().startswith("telmai payload #1 +1m10s -> ")
     times = [a.scheduled_at for a in batch.attempts]
     assert times == sorted(times)
 
 
 def test_schedule_validation() -> None:
-    with pytest.raises(DeliveryError, match="a retry delay must be a number of seconds or a timedelta, not 'soon'"):
+    message = r"a retry delay must be a number of seconds \(or a timedelta\) >= 0, not "
+    with pytest.raises(ArgumentError, match=message + "'soon'"):
         RetrySchedule(["soon"])  # type: ignore[list-item]
-    with pytest.raises(DeliveryError, match="cannot be negative"):
+    with pytest.raises(ArgumentError, match=message + "-1.0"):
         RetrySchedule([timedelta(seconds=-1)])
     assert RetrySchedule([True and 1]).delays == (SECONDS,)
-    with pytest.raises(DeliveryError):
+    with pytest.raises(ArgumentError):
         RetrySchedule([True])  # a bool is not a number of seconds
     assert str(NO_RETRIES) == "none: one attempt, no retries"

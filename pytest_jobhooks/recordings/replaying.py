@@ -2,8 +2,10 @@
 
 VCR for webhooks: :func:`replay` reads a recording (see
 :class:`~pytest_jobhooks.RecordedDelivery`) and sends each line through the
-sender's core (:mod:`pytest_jobhooks._engine`), one after another in the
-recorded order:
+sender's engine (the one ``deliver`` and ``deliver_all`` use), one after
+another in the recorded order; this module only turns recorded lines into
+the requests it sends, and the report is the sender's
+:class:`~pytest_jobhooks.sender.BatchReport` (each delivery names its ``line``):
 
 - a **recorded delivery** goes out as recorded: method, path (appended to the
   target's URL), query, the exact body bytes and the headers, except
@@ -20,30 +22,31 @@ deliveries already holds every retry the receiver saw.
 
 from __future__ import annotations
 
-import math
 import os
 import random
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, get_args
 from urllib.parse import quote, urlencode
 
+from .._checks import check_choice, check_number, check_seed
+from .._seeds import fresh_seed
 from ..errors import DeliveryError
-from ..sender import NO_RETRIES, Attempt, RetrySchedule
-from ..sender._clock import REAL_TIME_LIMIT, Clock, Delay, check_real_time, format_offset
-from ..sender._engine import attempts, schedule_for, signing_secret
-from ..sender._prepare import Prepared, _extra_headers, prepare
-from ..sender._transport import AppKind, Pairs, Target, join_url, open_target
-from ..signing import HeaderPrefix, new_message_id, sign
+from ..sender import BatchReport, RetrySchedule
+from ..sender._clock import REAL_TIME_LIMIT, Clock, Delay, format_offset
+from ..sender._engine import Planned, Planner, check_sending, run, signing_secret
+from ..sender._prepare import Prepared, extra_headers, prepare
+from ..sender._transports import AppKind, Target, join_url
+from ..sender.retry import schedule_for
+from ..signing import HeaderPrefix, new_message_id
 from ..vendors import get_vendor
 from ..vendors._fields import parse_rfc3339
-from ..vendors.base import AnyVendor, DeliveryStyle, JsonObject
+from ..vendors.base import AnyVendor, JsonObject
 from . import RECORD_KEY, RecordedDelivery, read_records
 from ._reader import Source, source_label
 from ._writer import REDACTED
 
-__all__ = ["HOP_BY_HOP_HEADERS", "ReplayReport", "ReplayedDelivery", "replay"]
+__all__ = ["HOP_BY_HOP_HEADERS", "replay"]
 
 HOP_BY_HOP_HEADERS = frozenset(
     {
@@ -70,81 +73,6 @@ _PATH_SAFE = "/!$&'()*+,;=:@"
 _SIGNING_HEADERS = frozenset(
     f"{prefix}-{part}" for prefix in get_args(HeaderPrefix) for part in ("id", "timestamp", "signature")
 )
-_UNSTYLED = DeliveryStyle()  # what a request of no known vendor carries (the engine does not read it)
-
-
-@dataclass(frozen=True, repr=False)
-class ReplayedDelivery:
-    """One line of the recording, delivered again: where it was, what it was, and every attempt.
-
-    ``vendor`` is the recorded (or detected, or given) vendor, None when no
-    vendor sends it; ``msg_id`` the Svix message id it was signed with (None
-    when it went out unsigned or with its recorded signature); ``offset`` when
-    it was due, counted from the first line (recorded gaps divided by ``speed``).
-    """
-
-    line: int
-    record: Record
-    vendor: str | None
-    schedule: RetrySchedule
-    attempts: tuple[Attempt, ...]
-    offset: timedelta = timedelta(0)
-    msg_id: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """Whether the last attempt was answered 2xx."""
-        return bool(self.attempts) and self.attempts[-1].ok
-
-    @property
-    def status(self) -> int | None:
-        """The last attempt's answer (None when it got none)."""
-        return self.attempts[-1].status if self.attempts else None
-
-    def describe(self) -> str:
-        """Several lines: the recording's line, the vendor and the outcome, then one line per attempt."""
-        outcome = "delivered" if self.ok else "not delivered"
-        head = (
-            f"line {self.line} ({self.vendor or 'no vendor'}) +{format_offset(self.offset)}: {outcome} after "
-            f"{len(self.attempts)} of {self.schedule.max_attempts} attempt(s)"
-        )
-        return "\n".join([head, *(f"  {attempt.describe()}" for attempt in self.attempts)])
-
-    def __repr__(self) -> str:
-        return f"<ReplayedDelivery line {self.line} ({self.vendor or 'no vendor'}) -> {self.status}>"
-
-
-@dataclass(frozen=True, repr=False)
-class ReplayReport:
-    """What :func:`replay` sent: each line delivered again, in the recorded order, and the lines left out.
-
-    ``skipped`` counts the lines ``side=`` left out.
-    """
-
-    source: str
-    target: str
-    deliveries: tuple[ReplayedDelivery, ...]
-    skipped: int = 0
-
-    @property
-    def ok(self) -> bool:
-        """Whether every line was answered 2xx in the end."""
-        return all(delivery.ok for delivery in self.deliveries)
-
-    @property
-    def attempts(self) -> list[Attempt]:
-        """Every attempt, in the order they went out."""
-        return [attempt for delivery in self.deliveries for attempt in delivery.attempts]
-
-    def describe(self) -> str:
-        """Several lines: what was replayed where, then each line with its attempts."""
-        skipped = f", {self.skipped} left out" if self.skipped else ""
-        head = f"replay of {self.source} -> {self.target}: {len(self.deliveries)} delivery(ies){skipped}"
-        return "\n".join([head, *(delivery.describe() for delivery in self.deliveries)])
-
-    def __repr__(self) -> str:
-        failed = sum(not delivery.ok for delivery in self.deliveries)
-        return f"<ReplayReport {self.source} -> {self.target}: {len(self.deliveries)} sent, {failed} failed>"
 
 
 def replay(
@@ -161,7 +89,7 @@ def replay(
     headers: Mapping[str, str] | None = None,
     app_kind: AppKind | None = None,
     seed: int | None = None,
-) -> ReplayReport:
+) -> BatchReport:
     """Deliver every line of a recording to ``to`` again, in order; returns a report of every attempt.
 
     ``source``: a recording's path, ``"-"`` (stdin), a binary stream, or the
@@ -187,18 +115,19 @@ def replay(
     the recorded gaps between deliveries, divided by it (``1.0``: as recorded).
     Waits are virtual (reported, not slept) unless ``real_time=True``.
     ``headers`` are added to every request, replacing any of the same name.
-    ``seed`` makes fresh message ids and secrets reproducible.
+    ``seed`` (drawn when None; the report carries it) makes fresh message ids
+    and secrets reproducible.
+
+    The :class:`~pytest_jobhooks.sender.BatchReport` names the recording
+    (``source``) and how many lines ``side=`` left out (``skipped``); each
+    :class:`~pytest_jobhooks.sender.DeliveryReport` its ``line`` and ``record``,
+    its ``vendor`` (None when no vendor sends it) and its ``offset``.
     """
-    if side not in (None, "captured", "sent"):
-        raise DeliveryError(f"side= must be 'captured', 'sent' or None, not {side!r}")
-    if speed is not None and (
-        isinstance(speed, bool) or not isinstance(speed, (int, float)) or not math.isfinite(speed) or speed <= 0
-    ):
-        raise DeliveryError(f"speed= must be a number > 0 (1.0: the recorded pace) or None, not {speed!r}")
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) or timeout <= 0:
-        raise DeliveryError(f"timeout= must be a number of seconds > 0, not {timeout!r}")
-    if not isinstance(real_time, bool):
-        raise DeliveryError(f"real_time= must be True or False, not {real_time!r}")
+    check_choice("side=", side, (None, "captured", "sent"))
+    if speed is not None:
+        check_number("speed=", speed, unit="times the recorded pace")
+    seconds = check_sending(timeout, real_time)
+    seed = fresh_seed() if seed is None else check_seed(seed)
     label, records = _read(source)
     chosen = [(line, record) for line, record in records if _on_side(record, side)]
     gaps = _gaps([record for _, record in chosen], speed)
@@ -208,57 +137,50 @@ def replay(
             f"real_time=True would wait {format_offset(waited)} between the recorded deliveries at speed={speed} "
             f"(limit {format_offset(REAL_TIME_LIMIT)}): pass a higher speed=, or keep virtual time"
         )
-    rng = random.Random(seed) if seed is not None else None
+    rng = random.Random(seed)
+    planner = _planner(chosen, gaps, secret=secret, vendor=vendor, retry=retry, headers=headers, rng=rng)
     clock = Clock(start=None, anchor=None, real_time=real_time)
-    target, target_secret = open_target(to, app_kind=app_kind)
-    with target:
+    target, reports = run(to, app_kind=app_kind, clock=clock, timeout=seconds, planner=planner)
+    skipped = len(records) - len(chosen)
+    return BatchReport(seed, len(chosen), 0.0, False, tuple(reports), target, source=label, skipped=skipped)
+
+
+def _planner(
+    chosen: list[tuple[int, Record]],
+    gaps: list[timedelta],
+    *,
+    secret: str | bytes | bool | None,
+    vendor: str | AnyVendor | None,
+    retry: object,
+    headers: Mapping[str, str] | None,
+    rng: random.Random,
+) -> Planner:
+    """What turns the chosen lines into sends once the target is open: the replay-specific part."""
+
+    def planner(target: Target, target_secret: str | None) -> list[Planned]:
         # Recorded signatures are replaced only with a secret the receiver can know; else they go as recorded.
         record_key = target_secret if secret is None or secret is True else signing_secret(secret, None, rng)
-        planned = [_plan(record, target, vendor, headers, record_key) for _, record in chosen]
-        schedules = [_schedule(retry, spec) for _, spec in planned]
-        for schedule in schedules:
-            check_real_time(schedule.delays, real_time)
+        items = [_request(record, target, vendor, headers, record_key) for _, record in chosen]
+        schedules = [schedule_for(retry, item.vendor) for item in items]
         payload_key = None
-        if any(item.signs for item, _ in planned if not isinstance(item, _Recorded)):
+        if any(item.signs for item, (_, record) in zip(items, chosen, strict=True) if not _is_recorded(record)):
             payload_key = signing_secret(secret, target_secret, rng)
-        replayed: list[ReplayedDelivery] = []
-        for (line, record), (item, spec), schedule, gap in zip(chosen, planned, schedules, gaps, strict=True):
-            clock.wait(gap)
-            offset = clock.elapsed
-            key = (record_key if isinstance(item, _Recorded) else payload_key) if item.signs else None
+        planned: list[Planned] = []
+        for index, ((line, record), item, schedule, gap) in enumerate(zip(chosen, items, schedules, gaps, strict=True)):
+            key = (record_key if _is_recorded(record) else payload_key) if item.signs else None
             msg_id = None
             if key is not None:
-                msg_id = item.msg_id if isinstance(item, _Recorded) and item.msg_id else new_message_id(rng)
-            made = attempts(target, item, schedule, clock, key, msg_id, float(timeout))
-            name = spec.name if spec is not None else _recorded_vendor(record)
-            replayed.append(ReplayedDelivery(line, record, name, schedule, made, offset, msg_id))
-    skipped = len(records) - len(chosen)
-    return ReplayReport(label, target.description, tuple(replayed), skipped)
+                msg_id = _recorded_id(record, item.prefix) or new_message_id(rng)
+            if isinstance(record, RecordedDelivery):
+                sent = Planned(
+                    item, schedule, record.body_bytes(), key, msg_id, index, 0, gap, line, record, record.vendor
+                )
+            else:
+                sent = Planned(item, schedule, record, key, msg_id, index, 0, gap, line, record)
+            planned.append(sent)
+        return planned
 
-
-@dataclass(frozen=True)
-class _Recorded(Prepared):
-    """A recorded request to send again as it was, signed afresh with the recorded prefix and message id."""
-
-    # A recording may hold deliveries no vendor sends; the engine never reads the vendor of a request.
-    vendor: AnyVendor | None  # type: ignore[assignment]
-    prefix: HeaderPrefix = "svix"
-    msg_id: str | None = None
-    resign: bool = False
-
-    @property
-    def signs(self) -> bool:
-        """Whether each attempt is signed afresh (the recorded delivery was signed)."""
-        return self.resign
-
-    def headers_for(self, secret: str | bytes | None, msg_id: str | None, timestamp: datetime | None) -> Pairs:
-        """The recorded headers, ``headers=`` over them, then a fresh signature (unless ``headers=`` gives one)."""
-        pairs = super().headers_for(None, msg_id, timestamp)
-        if not self.resign or secret is None:
-            return pairs
-        given = {name.lower() for name, _ in self.extra_headers}
-        signature = sign(secret, self.body, msg_id=msg_id, timestamp=timestamp, prefix=self.prefix)
-        return (*pairs, *((name, value) for name, value in signature.items() if name not in given))
+    return planner
 
 
 def _read(source: Source | Iterable[Record] | Iterable[tuple[int, Record]]) -> tuple[str, list[tuple[int, Record]]]:
@@ -284,6 +206,10 @@ def _read(source: Source | Iterable[Record] | Iterable[tuple[int, Record]]) -> t
     return "<records>", records
 
 
+def _is_recorded(record: Record) -> bool:
+    return isinstance(record, RecordedDelivery)
+
+
 def _on_side(record: Record, side: Side | None) -> bool:
     return side is None or (isinstance(record, RecordedDelivery) and record.side == side)
 
@@ -304,18 +230,20 @@ def _gaps(records: list[Record], speed: float | None) -> list[timedelta]:
     return gaps
 
 
-def _plan(
+def _request(
     record: Record,
     target: Target,
     vendor: str | AnyVendor | None,
     headers: Mapping[str, str] | None,
     key: str | bytes | None,
-) -> tuple[Prepared, AnyVendor | None]:
-    """The request a record becomes, and its vendor (None when no registered vendor sends it)."""
+) -> Prepared:
+    """The request a record becomes: a bare payload as its vendor sends it, a recorded one as it was recorded.
+
+    A recorded request's vendor is None when no registered vendor sends it; its
+    recorded signature headers are dropped when it is to be signed afresh (a ``key`` is known).
+    """
     if not isinstance(record, RecordedDelivery):
-        item = prepare(record, vendor=vendor, style=None, url=target.base_url, headers=headers)
-        return item, item.vendor
-    spec = _known_vendor(record.vendor)
+        return prepare(record, vendor=vendor, style=None, url=target.base_url, headers=headers)
     url = join_url(target.base_url, quote(record.path, safe=_PATH_SAFE))
     if record.query:
         url += "?" + urlencode(list(record.query.items()), doseq=True)
@@ -325,23 +253,27 @@ def _plan(
         if name.lower() not in HOP_BY_HOP_HEADERS and value != REDACTED
     ]
     prefix = _signature_prefix(record.headers) if key is not None else None
-    msg_id = None
     if prefix is not None:
-        msg_id = next((value.strip() for name, value in recorded if name.lower() == f"{prefix}-id"), None) or None
         recorded = [(name, value) for name, value in recorded if name.lower() not in _SIGNING_HEADERS]
-    item = _Recorded(
-        vendor=spec,
-        style=spec.delivery if spec is not None else _UNSTYLED,
+    return Prepared(
+        vendor=_known_vendor(record.vendor),
+        style=None,
         method=record.method,
         url=url,
         body=record.body_bytes(),
         headers=tuple(recorded),
-        extra_headers=_extra_headers(headers),
+        extra_headers=extra_headers(headers),
+        signs=prefix is not None,
         prefix=prefix or "svix",
-        msg_id=msg_id,
-        resign=prefix is not None,
     )
-    return item, spec
+
+
+def _recorded_id(record: Record, prefix: HeaderPrefix) -> str | None:
+    """The message id a recorded delivery was signed with: the same message, redelivered."""
+    if not isinstance(record, RecordedDelivery):
+        return None
+    found = (value for name, value in record.headers.items() if name.lower() == f"{prefix}-id" and value != REDACTED)
+    return next((value.strip() for value in found), None) or None
 
 
 def _known_vendor(name: str | None) -> AnyVendor | None:
@@ -353,10 +285,6 @@ def _known_vendor(name: str | None) -> AnyVendor | None:
         return None
 
 
-def _recorded_vendor(record: Record) -> str | None:
-    return record.vendor if isinstance(record, RecordedDelivery) else None
-
-
 def _signature_prefix(headers: Mapping[str, str]) -> HeaderPrefix | None:
     names = {name.lower() for name in headers}
     if "svix-signature" in names:
@@ -364,10 +292,3 @@ def _signature_prefix(headers: Mapping[str, str]) -> HeaderPrefix | None:
     if "webhook-signature" in names:
         return "webhook"
     return None
-
-
-def _schedule(retry: object, spec: AnyVendor | None) -> RetrySchedule:
-    # A line no vendor sends has no documented schedule: "the vendor's schedule" is then a single attempt.
-    if spec is None and (retry is None or retry is True):
-        return NO_RETRIES
-    return schedule_for(retry, spec)  # type: ignore[arg-type]  # reads the vendor only for retry=None / True

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import random
 
-from ._transport import refuse
+from .._checks import check_count
+from ..errors import ArgumentError
 
 # Redraws of an order that came out unchanged: plenty for any list whose order can change.
 _REDRAWS = 1000
@@ -17,9 +18,12 @@ _REDRAWS = 1000
 def check_chaos(duplicates: float, reorder: bool | int) -> None:
     """Refuse a duplicate probability outside 0..1, or a ``reorder`` that is not a bool or a distance >= 1."""
     if isinstance(duplicates, bool) or not isinstance(duplicates, (int, float)) or not 0 <= duplicates <= 1:
-        raise refuse(f"duplicates= is the probability (0 to 1) that a delivery is sent twice, not {duplicates!r}")
-    if not isinstance(reorder, (bool, int)) or (not isinstance(reorder, bool) and reorder < 1):
-        raise refuse(f"reorder= must be True, False or the farthest a delivery may move (an int >= 1), not {reorder!r}")
+        # A probability: _checks has no bounded-number check, and this message says what the number means.
+        raise ArgumentError(
+            f"duplicates= is the probability (0 to 1) that a delivery is sent twice, not {duplicates!r}"
+        )
+    if not isinstance(reorder, bool):
+        check_count("reorder=", reorder, minimum=1, what="True, False or the farthest a delivery may move: an int")
 
 
 def plan(count: int, *, duplicates: float, reorder: bool | int, rng: random.Random) -> list[tuple[int, int]]:

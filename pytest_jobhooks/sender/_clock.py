@@ -13,7 +13,8 @@ import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 
-from ._transport import refuse
+from .._checks import check_number
+from ..errors import DeliveryError
 
 Delay = float | int | timedelta
 """A wait before a retry: seconds, or a ``timedelta``."""
@@ -26,15 +27,9 @@ def to_delays(values: Iterable[Delay]) -> tuple[timedelta, ...]:
     """``values`` as timedeltas; each must be a finite number of seconds >= 0 (or a timedelta >= 0)."""
     delays: list[timedelta] = []
     for value in values:
-        if isinstance(value, timedelta):
-            delay = value
-        elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-            delay = timedelta(seconds=value)
-        else:
-            raise refuse(f"a retry delay must be a number of seconds or a timedelta, not {value!r}")
-        if delay < timedelta(0):
-            raise refuse(f"a retry delay cannot be negative: {value!r}")
-        delays.append(delay)
+        seconds = value.total_seconds() if isinstance(value, timedelta) else value
+        check_number("a retry delay", seconds, minimum=0, inclusive=True, unit="seconds (or a timedelta)")
+        delays.append(value if isinstance(value, timedelta) else timedelta(seconds=value))
     return tuple(delays)
 
 
@@ -44,11 +39,11 @@ def to_datetime(value: datetime | float | None, name: str) -> datetime | None:
         return None
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
-            raise refuse(f"{name}= must be timezone-aware (e.g. datetime.now(timezone.utc)), not {value!r}")
+            raise DeliveryError(f"{name}= must be timezone-aware (e.g. datetime.now(timezone.utc)), not {value!r}")
         return value.astimezone(timezone.utc)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0:
         return datetime.fromtimestamp(value, timezone.utc)
-    raise refuse(f"{name}= must be a datetime or Unix seconds, not {value!r}")
+    raise DeliveryError(f"{name}= must be a datetime or Unix seconds, not {value!r}")
 
 
 class Clock:
@@ -88,7 +83,7 @@ def check_real_time(delays: tuple[timedelta, ...], real_time: bool) -> None:
     """Refuse a real-time schedule that would wait longer than :data:`REAL_TIME_LIMIT` in all."""
     total = sum(delays, timedelta(0))
     if real_time and total > REAL_TIME_LIMIT:
-        raise refuse(
+        raise DeliveryError(
             f"real_time=True would wait {format_offset(total)} for this retry schedule (limit "
             f"{format_offset(REAL_TIME_LIMIT)}): pass a short one, e.g. retry=[0.01, 0.01], or keep virtual time"
         )

@@ -1,38 +1,34 @@
-"""The sending engine behind :func:`~pytest_jobhooks.sender.deliver` and ``deliver_all``.
+"""The one sending engine behind ``deliver``, ``deliver_all`` and ``replay``: prepare, schedule, attempt, report.
 
-:func:`send` prepares every payload first (so a bad one is refused before
-anything goes out), then makes each planned send with its retries through
-:func:`attempts`, the core that a later ``replay`` shares: one prepared request,
-one target, attempt after attempt until a 2xx or the end of the schedule.
+:func:`run` opens the target, asks a *planner* for every send (so a bad
+payload or line is refused before anything goes out), checks the schedules,
+then makes the sends one after another, each with its retries
+(:func:`attempts`: attempt after attempt, signed afresh, until a 2xx or the
+end of the schedule), and reports each as a
+:class:`~pytest_jobhooks.sender.reports.DeliveryReport`. Payloads are planned
+by :func:`send_payloads`; ``replay`` plans recorded lines with the same pieces.
 """
 
 from __future__ import annotations
 
-import math
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal, TypedDict
+from typing import TypedDict
 
+from .._checks import check_bool, check_number, check_seed
 from .._seeds import derive_seed, fresh_seed
-from ..errors import SignatureError
+from ..errors import DeliveryError, SignatureError
 from ..signing import Timestamp, new_message_id, new_secret
 from ..vendors.base import AnyVendor, DeliveryStyle
-from ..wire import Headers
-from . import (
-    NO_RETRIES,
-    Attempt,
-    BatchReport,
-    DeliveryError,
-    DeliveryReport,
-    RetrySchedule,
-    SentRequest,
-    default_retry_schedule,
-)
+from ..wire import Headers, Request
 from ._chaos import check_chaos, plan
 from ._clock import Clock, Delay, check_real_time, to_datetime
 from ._prepare import Payload, Prepared, prepare
-from ._transport import AppKind, Exchange, Target, join_url, open_target
+from ._transports import AppKind, Exchange, Target, join_url, open_target
+from .reports import Attempt, BatchReport, DeliveryReport
+from .retry import RetrySchedule, schedule_for
 
 
 class SendOptions(TypedDict, total=False):
@@ -46,7 +42,6 @@ class SendOptions(TypedDict, total=False):
     real_time: bool
     start: datetime | None
     style: str | DeliveryStyle | None
-    gofetch_style: Literal["get", "post"] | None
     path: str | None
     headers: Mapping[str, str] | None
     app_kind: AppKind | None
@@ -58,98 +53,66 @@ class DeliverOptions(SendOptions, total=False):
     msg_id: str | None
 
 
-def send_batch(
-    payloads: Iterable[Payload],
-    to: object,
-    *,
-    duplicates: float,
-    reorder: bool | int,
-    seed: int | None,
-    options: SendOptions,
-) -> BatchReport:
-    """Plan the sends of ``payloads`` under ``seed`` (drawn when None), make them, report them."""
-    if isinstance(payloads, (Mapping, str, bytes)) or not isinstance(payloads, Iterable):
-        raise DeliveryError(f"deliver_all() takes a list of payloads, not {type(payloads).__name__}")
-    items = list(payloads)
-    check_chaos(duplicates, reorder)
-    if seed is None:
-        seed = fresh_seed()
-    elif isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise DeliveryError(f"seed= must be an int >= 0 or None, not {seed!r}")
-    # One stream per purpose: changing the chaos settings leaves message ids and secret as they were.
-    sends = plan(len(items), duplicates=duplicates, reorder=reorder, rng=random.Random(derive_seed(seed, "plan")))
-    ids = random.Random(derive_seed(seed, "msg-id"))
-    msg_ids = [new_message_id(ids) for _ in items]
-    rng = random.Random(derive_seed(seed, "secret"))
-    reports = send(items, sends, to, msg_ids=msg_ids, rng=rng, **options)
-    return BatchReport(seed, len(items), float(duplicates), reorder, tuple(reports))
+@dataclass(frozen=True)
+class Planned:
+    """One send, ready to go: its request, schedule and signing, and what the report says it came from.
+
+    ``secret`` None sends it unsigned (or, for a recorded request, with the
+    headers it was recorded with); ``wait`` is how long the clock moves before
+    it (a replay's recorded gap); ``vendor`` the vendor reported when the
+    request has none (a recorded line's, of a vendor not registered now).
+    """
+
+    request: Prepared
+    schedule: RetrySchedule
+    payload: Payload
+    secret: str | bytes | None = None
+    msg_id: str | None = None
+    index: int = 0
+    copy: int = 0
+    wait: timedelta = timedelta(0)
+    line: int | None = None
+    record: object = None
+    vendor: str | None = None
 
 
-def send(
-    payloads: Sequence[Payload],
-    sends: Sequence[tuple[int, int]],
-    to: object,
-    *,
-    msg_ids: Sequence[str] | None,
-    rng: random.Random | None,
-    vendor: str | AnyVendor | None = None,
-    secret: str | bytes | bool | None = None,
-    timestamp: Timestamp | None = None,
-    retry: RetrySchedule | Iterable[Delay] | bool | None = None,
-    timeout: float = 10.0,
-    real_time: bool = False,
-    start: datetime | None = None,
-    style: str | DeliveryStyle | None = None,
-    gofetch_style: Literal["get", "post"] | None = None,
-    path: str | None = None,
-    headers: Mapping[str, str] | None = None,
-    app_kind: AppKind | None = None,
-) -> list[DeliveryReport]:
-    """Make each of ``sends`` ((payload index, copy number), in order) to ``to``; one report per send."""
-    if gofetch_style is not None:
-        # The issue's name for GoFetch's choice between its documented GET and its later POST form.
-        if gofetch_style not in ("get", "post"):
-            raise DeliveryError(f"gofetch_style= must be 'get' or 'post', not {gofetch_style!r}")
-        if style is not None and style != gofetch_style:
-            raise DeliveryError(f"style={style!r} and gofetch_style={gofetch_style!r} disagree: pass one")
-        style = gofetch_style
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) or timeout <= 0:
-        raise DeliveryError(f"timeout= must be a number of seconds > 0, not {timeout!r}")
-    if not isinstance(real_time, bool):
-        raise DeliveryError(f"real_time= must be True or False, not {real_time!r}")
-    anchor = to_datetime(timestamp, "timestamp")
-    clock = Clock(start=to_datetime(start, "start"), anchor=anchor, real_time=real_time)
+Planner = Callable[[Target, str | None], Sequence[Planned]]
+"""Given the open target and the secret it brings (a capture server's), every send in order."""
+
+
+def run(
+    to: object, *, app_kind: AppKind | None, clock: Clock, timeout: float, planner: Planner
+) -> tuple[str, list[DeliveryReport]]:
+    """Open ``to``, plan every send, then make them in order; the target's description and one report per send."""
     target, target_secret = open_target(to, app_kind=app_kind)
     with target:
-        url = join_url(target.base_url, path)
-        prepared = [prepare(payload, vendor=vendor, style=style, url=url, headers=headers) for payload in payloads]
-        schedules = [schedule_for(retry, item.vendor) for item in prepared]
-        for schedule in schedules:
-            check_real_time(schedule.delays, real_time)
-        key = signing_secret(secret, target_secret, rng) if any(item.signs for item in prepared) else None
+        planned = planner(target, target_secret)
+        for schedule in {id(item.schedule): item.schedule for item in planned}.values():
+            check_real_time(schedule.delays, clock.real_time)
         reports: list[DeliveryReport] = []
-        for index, copy in sends:
-            item, schedule = prepared[index], schedules[index]
-            signed = item.signs and key is not None
-            msg_id = None
-            if signed:
-                msg_id = msg_ids[index] if msg_ids is not None else new_message_id(rng)
-            made = attempts(target, item, schedule, clock, key, msg_id, float(timeout))
+        for item in planned:
+            clock.wait(item.wait)
+            offset = clock.elapsed
+            made = attempts(target, item.request, item.schedule, clock, item.secret, item.msg_id, timeout)
+            vendor = item.request.vendor
             reports.append(
                 DeliveryReport(
-                    item.vendor.name,
-                    payloads[index],
-                    item.style,
+                    vendor.name if vendor is not None else item.vendor,
+                    item.payload,
+                    item.request.style,
                     target.description,
-                    schedule,
+                    item.schedule,
                     made,
-                    msg_id=msg_id,
-                    index=index,
-                    copy=copy,
-                    secret=key if signed else None,
+                    msg_id=item.msg_id,
+                    index=item.index,
+                    copy=item.copy,
+                    secret=item.secret,
+                    offset=offset,
+                    line=item.line,
+                    record=item.record,
                 )
             )
-        return reports
+        return target.description, reports
 
 
 def attempts(
@@ -178,7 +141,7 @@ def to_attempt(number: int, exchange: Exchange, offset: timedelta, scheduled_at:
     """The public record of one exchange."""
     return Attempt(
         number=number,
-        request=SentRequest(exchange.method, exchange.url, Headers(exchange.headers), exchange.body),
+        request=Request.from_url(exchange.method, exchange.url, exchange.headers, exchange.body, exchange.sent_at),
         offset=offset,
         scheduled_at=scheduled_at,
         sent_at=exchange.sent_at,
@@ -191,20 +154,76 @@ def to_attempt(number: int, exchange: Exchange, offset: timedelta, scheduled_at:
     )
 
 
-def schedule_for(retry: object, vendor: AnyVendor) -> RetrySchedule:
-    """What ``retry=`` means for ``vendor``: its default (None, True), none (False, 0), or the schedule given."""
-    if retry is None or retry is True:
-        return default_retry_schedule(vendor)
-    if retry is False or (isinstance(retry, int) and retry == 0):
-        return NO_RETRIES
-    if isinstance(retry, RetrySchedule):
-        return retry
-    if isinstance(retry, Iterable) and not isinstance(retry, (str, bytes, Mapping)):
-        return RetrySchedule(retry)
-    raise DeliveryError(
-        "retry= takes a RetrySchedule, a list of delays in seconds, False (no retries) or None "
-        f"(the vendor's schedule), not {retry!r}"
-    )
+def check_sending(timeout: object, real_time: object) -> float:
+    """``timeout`` in seconds, once ``timeout=`` and ``real_time=`` are checked."""
+    check_bool("real_time=", real_time)
+    return check_number("timeout=", timeout)
+
+
+def send_batch(
+    payloads: Iterable[Payload],
+    to: object,
+    *,
+    duplicates: float,
+    reorder: bool | int,
+    seed: int | None,
+    options: SendOptions,
+) -> BatchReport:
+    """Plan the sends of ``payloads`` under ``seed`` (drawn when None), make them, report them."""
+    if isinstance(payloads, (Mapping, str, bytes)) or not isinstance(payloads, Iterable):
+        raise DeliveryError(f"deliver_all() takes a list of payloads, not {type(payloads).__name__}")
+    seed = fresh_seed() if seed is None else check_seed(seed)
+    items = list(payloads)
+    check_chaos(duplicates, reorder)
+    # One stream per purpose: changing the chaos settings leaves message ids and secret as they were.
+    sends = plan(len(items), duplicates=duplicates, reorder=reorder, rng=random.Random(derive_seed(seed, "plan")))
+    ids = random.Random(derive_seed(seed, "msg-id"))
+    msg_ids = [new_message_id(ids) for _ in items]
+    rng = random.Random(derive_seed(seed, "secret"))
+    target, reports = send_payloads(items, sends, to, msg_ids=msg_ids, rng=rng, **options)
+    return BatchReport(seed, len(items), float(duplicates), reorder, tuple(reports), target)
+
+
+def send_payloads(
+    payloads: Sequence[Payload],
+    sends: Sequence[tuple[int, int]],
+    to: object,
+    *,
+    msg_ids: Sequence[str] | None,
+    rng: random.Random | None,
+    vendor: str | AnyVendor | None = None,
+    secret: str | bytes | bool | None = None,
+    timestamp: Timestamp | None = None,
+    retry: RetrySchedule | Iterable[Delay] | bool | None = None,
+    timeout: float = 10.0,
+    real_time: bool = False,
+    start: datetime | None = None,
+    style: str | DeliveryStyle | None = None,
+    path: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    app_kind: AppKind | None = None,
+) -> tuple[str, list[DeliveryReport]]:
+    """Make each of ``sends`` ((payload index, copy number), in order) to ``to``; one report per send."""
+    seconds = check_sending(timeout, real_time)
+    anchor = to_datetime(timestamp, "timestamp")
+    clock = Clock(start=to_datetime(start, "start"), anchor=anchor, real_time=real_time)
+
+    def planner(target: Target, target_secret: str | None) -> list[Planned]:
+        url = join_url(target.base_url, path)
+        prepared = [prepare(payload, vendor=vendor, style=style, url=url, headers=headers) for payload in payloads]
+        schedules = [schedule_for(retry, item.vendor) for item in prepared]
+        key = signing_secret(secret, target_secret, rng) if any(item.signs for item in prepared) else None
+        planned: list[Planned] = []
+        for index, copy in sends:
+            item = prepared[index]
+            signed = key if item.signs else None
+            msg_id = None
+            if signed is not None:
+                msg_id = msg_ids[index] if msg_ids is not None else new_message_id(rng)
+            planned.append(Planned(item, schedules[index], payloads[index], signed, msg_id, index, copy))
+        return planned
+
+    return run(to, app_kind=app_kind, clock=clock, timeout=seconds, planner=planner)
 
 
 def signing_secret(secret: object, target_secret: str | None, rng: random.Random | None) -> str | bytes | None:

@@ -12,11 +12,16 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode
 
+from ..errors import DeliveryError
 from ..vendors import get_vendor
 from ..vendors.base import AnyVendor, DeliveryStyle
-from ._transport import Pairs, refuse
+from ._transports.base import Pairs
+
+if TYPE_CHECKING:
+    from ..signing import HeaderPrefix
 
 Payload = Mapping[str, object] | str | bytes
 """What can be delivered: a JSON object, or its exact text / bytes (sent as is)."""
@@ -26,28 +31,31 @@ JSON_CONTENT_TYPE = "application/json"
 
 @dataclass(frozen=True)
 class Prepared:
-    """A delivery ready to send, except for its signature (made afresh for each attempt)."""
+    """A request ready to send, except for its signature (made afresh for each attempt).
 
-    vendor: AnyVendor
-    style: DeliveryStyle
+    Built from a payload by :func:`prepare` (``vendor`` and ``style`` say how),
+    or from a recorded request to send again as it was (``style`` None, and
+    ``vendor`` None when no registered vendor sends it). ``signs`` says whether
+    each attempt carries a signature, with the header names of ``prefix``.
+    """
+
+    vendor: AnyVendor | None
+    style: DeliveryStyle | None
     method: str
     url: str
     body: bytes
     headers: Pairs
     extra_headers: Pairs
-
-    @property
-    def signs(self) -> bool:
-        """Whether each attempt carries a signature."""
-        return self.style.signing is not None
+    signs: bool = False
+    prefix: HeaderPrefix = "svix"
 
     def headers_for(self, secret: str | bytes | None, msg_id: str | None, timestamp: datetime | None) -> Pairs:
-        """The headers of one attempt: the style's, the signature (when signing), then ``headers=`` over them."""
+        """The headers of one attempt: its own, the signature (when signing), then ``headers=`` over them."""
         pairs = list(self.headers)
         if self.signs and secret is not None:
             from ..signing import sign
 
-            pairs += sign(secret, self.body, msg_id=msg_id, timestamp=timestamp).items()
+            pairs += sign(secret, self.body, msg_id=msg_id, timestamp=timestamp, prefix=self.prefix).items()
         for name, value in self.extra_headers:
             pairs = [(n, v) for n, v in pairs if n.lower() != name.lower()]
             pairs.append((name, value))
@@ -66,11 +74,13 @@ def json_body(payload: Payload) -> bytes:
     if isinstance(payload, str):
         return payload.encode("utf-8")
     if not isinstance(payload, Mapping):
-        raise refuse(f"a payload must be a JSON object (a dict), or its text or bytes, not {type(payload).__name__}")
+        raise DeliveryError(
+            f"a payload must be a JSON object (a dict), or its text or bytes, not {type(payload).__name__}"
+        )
     try:
         text = json.dumps(dict(payload), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
-        raise refuse(f"the payload cannot be sent as JSON: {exc}") from None
+        raise DeliveryError(f"the payload cannot be sent as JSON: {exc}") from None
     return text.encode("utf-8")
 
 
@@ -91,7 +101,7 @@ def choose_style(vendor: AnyVendor, style: str | DeliveryStyle | None) -> Delive
             if wanted in (form.method.lower(), form.encoding):
                 return form
     known = ", ".join(f"{form.method.lower()!r} ({form.encoding})" for form in forms)
-    raise refuse(f"{vendor.name} has no delivery style {style!r}; its documented styles: {known}")
+    raise DeliveryError(f"{vendor.name} has no delivery style {style!r}; its documented styles: {known}")
 
 
 def prepare(
@@ -105,16 +115,19 @@ def prepare(
     """The request ``payload`` becomes for ``vendor`` (detected when None), addressed to ``url``."""
     spec = _vendor(payload, vendor)
     form = choose_style(spec, style)
-    extra = _extra_headers(headers)
+    extra = extra_headers(headers)
     if form.encoding == "query":
         query = _query(payload)
         separator = "&" if "?" in url else "?"
         full = f"{url}{separator}{query}" if query else url
-        return Prepared(spec, form, form.method, full, b"", (), extra)
+        return Prepared(spec, form, form.method, full, b"", (), extra, signs=form.signing is not None)
     if form.encoding != "json":
-        raise refuse(f"{spec.name}: unsupported delivery encoding {form.encoding!r} (expected 'json' or 'query')")
+        raise DeliveryError(
+            f"{spec.name}: unsupported delivery encoding {form.encoding!r} (expected 'json' or 'query')"
+        )
     body = json_body(payload)
-    return Prepared(spec, form, form.method, url, body, (("Content-Type", JSON_CONTENT_TYPE),), extra)
+    content_type = (("Content-Type", JSON_CONTENT_TYPE),)
+    return Prepared(spec, form, form.method, url, body, content_type, extra, signs=form.signing is not None)
 
 
 def _vendor(payload: Payload, vendor: str | AnyVendor | None) -> AnyVendor:
@@ -122,7 +135,7 @@ def _vendor(payload: Payload, vendor: str | AnyVendor | None) -> AnyVendor:
         try:
             return get_vendor(vendor)
         except LookupError as exc:
-            raise refuse(str(exc)) from None
+            raise DeliveryError(str(exc)) from None
     from ..catalog import detect_vendor
 
     name = detect_vendor(payload)
@@ -131,7 +144,7 @@ def _vendor(payload: Payload, vendor: str | AnyVendor | None) -> AnyVendor:
         if query is not None:
             name = detect_vendor(None, query=dict(parse_qsl(query, keep_blank_values=True)))
     if name is None:
-        raise refuse("cannot tell which vendor sends this payload: pass vendor=")
+        raise DeliveryError("cannot tell which vendor sends this payload: pass vendor=")
     return get_vendor(name)
 
 
@@ -155,9 +168,9 @@ def _query(payload: Payload) -> str:
         try:
             payload = json.loads(payload)
         except ValueError:
-            raise refuse("a payload sent as query parameters must be a JSON object or a query string") from None
+            raise DeliveryError("a payload sent as query parameters must be a JSON object or a query string") from None
     if not isinstance(payload, Mapping):
-        raise refuse(f"a payload sent as query parameters must be a JSON object, not {type(payload).__name__}")
+        raise DeliveryError(f"a payload sent as query parameters must be a JSON object, not {type(payload).__name__}")
     return urlencode([(str(key), _query_value(str(key), value)) for key, value in payload.items()])
 
 
@@ -166,20 +179,21 @@ def _query_value(key: str, value: object) -> str:
         return value
     # A query string carries only text: 142047 would arrive as "142047", silently turning a payload
     # that is invalid on purpose (invalid("gofetch", "wrong-type:job_id")) into a valid one.
-    raise refuse(
+    raise DeliveryError(
         f"field {key!r} is {value!r}, not a string: a query string carries only text, so it would arrive as "
-        f"the string {str(value)!r}; send the payload as JSON (gofetch_style='post', or style='post'), "
+        f"the string {str(value)!r}; send the payload as JSON (style='post'), "
         "or pass the exact query string as the payload"
     )
 
 
-def _extra_headers(headers: Mapping[str, str] | None) -> Pairs:
+def extra_headers(headers: Mapping[str, str] | None) -> Pairs:
+    """``headers=`` as pairs, once checked: a mapping of single-line strings."""
     if headers is None:
         return ()
     if not isinstance(headers, Mapping):
-        raise refuse(f"headers= must be a mapping of names to values, not {type(headers).__name__}")
+        raise DeliveryError(f"headers= must be a mapping of names to values, not {type(headers).__name__}")
     pairs = tuple(headers.items())
     for name, value in pairs:
         if not isinstance(name, str) or not isinstance(value, str) or any(c in name + value for c in "\r\n\0"):
-            raise refuse(f"header {name!r}: {value!r} must be single-line strings")
+            raise DeliveryError(f"header {name!r}: {value!r} must be single-line strings")
     return pairs

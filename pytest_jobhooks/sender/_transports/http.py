@@ -1,0 +1,158 @@
+"""The HTTP transport: httpx to a URL over a socket; the request and exchange helpers the app transports share.
+
+Built on httpx (imported with this module); one client per target, with no
+proxy or ``.netrc`` from the environment and no compressed answers.
+"""
+
+from __future__ import annotations
+
+import ssl
+import time
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import httpcore  # noqa: F401  # see below
+import httpx
+
+from ...errors import DeliveryError
+from .base import Exchange, Pairs, Target, now, user_agent
+
+# httpx imports httpcore on first use and caches a map of httpcore's exception classes. Loading it
+# with httpx keeps one copy of those classes where modules get unloaded (pytester's in-process runs);
+# otherwise a later timeout would escape as a stale httpcore class instead of httpx.TimeoutException.
+
+__all__ = [
+    "HttpTarget",
+    "SyncTarget",
+    "build",
+    "checked_url",
+    "client",
+    "done",
+    "failed",
+    "http_error",
+    "is_url",
+    "strip_defaults",
+]
+
+
+def is_url(to: object) -> bool:
+    """Whether ``to`` is a URL (a str or an ``httpx.URL``) rather than an app."""
+    return isinstance(to, (str, httpx.URL))
+
+
+def checked_url(url: str) -> str:
+    """``url`` when it is an absolute ``http://`` or ``https://`` URL."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise DeliveryError(f"cannot deliver to {url!r}: {exc}") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise DeliveryError(f"cannot deliver to {url!r}: expected an http:// or https:// URL")
+    return url
+
+
+@cache
+def _tls() -> ssl.SSLContext:
+    # Building it loads the CA bundle (~25 ms): once per process, not once per deliver() call.
+    return httpx.create_ssl_context()
+
+
+def strip_defaults(client: httpx.Client | httpx.AsyncClient) -> None:
+    """Only what a webhook sender needs: no compressed answers, HTTP/1.1's default keep-alive unstated."""
+    for name in ("Accept-Encoding", "Connection"):
+        del client.headers[name]
+
+
+def client(**kwargs: Any) -> httpx.Client:
+    """An httpx client that sends only what the delivery says (plus the ``User-Agent``)."""
+    if "transport" not in kwargs:
+        kwargs["verify"] = _tls()
+    # trust_env=False: no proxy or .netrc from the environment changes what is sent.
+    made = httpx.Client(headers={"User-Agent": user_agent()}, trust_env=False, follow_redirects=False, **kwargs)
+    strip_defaults(made)
+    return made
+
+
+def _pairs(headers: httpx.Headers) -> Pairs:
+    return tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in headers.raw)
+
+
+def build(
+    client: httpx.Client | httpx.AsyncClient, method: str, url: str, headers: Pairs, body: bytes, timeout: float
+) -> httpx.Request:
+    """The httpx request, or a :class:`~pytest_jobhooks.DeliveryError` when it cannot be built."""
+    try:
+        return client.build_request(method, url, headers=list(headers), content=body or None, timeout=timeout)
+    except (httpx.InvalidURL, UnicodeEncodeError) as exc:
+        raise DeliveryError(f"cannot build the request {method} {url}: {exc}") from None
+
+
+def done(request: httpx.Request, response: httpx.Response, sent_at: datetime, started: float, **extra: Any) -> Exchange:
+    """The exchange of an answered request."""
+    return Exchange(
+        request.method,
+        str(request.url),
+        _pairs(request.headers),
+        request.content,
+        sent_at,
+        time.perf_counter() - started,
+        status=response.status_code,
+        response_headers=_pairs(response.headers),
+        response_body=response.content,
+        **extra,
+    )
+
+
+def failed(request: httpx.Request, sent_at: datetime, started: float, error: str, exc: BaseException) -> Exchange:
+    """The exchange of a request that got no answer."""
+    elapsed = time.perf_counter() - started
+    return Exchange(
+        request.method, str(request.url), _pairs(request.headers), request.content, sent_at, elapsed,
+        error=error, exception=exc,
+    )  # fmt: skip
+
+
+def http_error(exc: httpx.HTTPError, timeout: float) -> str:
+    """What went wrong on the wire, for the report."""
+    if isinstance(exc, httpx.TimeoutException):
+        return f"timeout: no answer within {timeout:g} s ({type(exc).__name__})"
+    if isinstance(exc, httpx.ConnectError):
+        return f"connection failed: {exc}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+class SyncTarget(Target):
+    """A target reached through a synchronous httpx client (over a socket, or to a WSGI app)."""
+
+    def __init__(self, client: httpx.Client, base_url: str, description: str) -> None:
+        self._client = client
+        self.base_url = base_url
+        self.description = description
+
+    def unexpected(self, exc: Exception) -> str:
+        """What an exception that is no ``httpx.HTTPError`` means, for the report."""
+        return f"request failed: {type(exc).__name__}: {exc}"
+
+    def send(self, method: str, url: str, headers: Pairs, body: bytes, *, timeout: float) -> Exchange:
+        """Send one request; a failure to get an answer is an exchange with ``error`` set."""
+        request = build(self._client, method, url, headers, body, timeout)
+        sent_at, started = now(), time.perf_counter()
+        try:
+            response = self._client.send(request)
+        except httpx.HTTPError as exc:
+            return failed(request, sent_at, started, http_error(exc, timeout), exc)
+        except Exception as exc:  # from an in-process WSGI app, mostly
+            return failed(request, sent_at, started, self.unexpected(exc), exc)
+        return done(request, response, sent_at, started)
+
+    def close(self) -> None:
+        """Close the client's connections."""
+        self._client.close()
+
+
+class HttpTarget(SyncTarget):
+    """A URL, reached over a socket."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(client(), url, url)
