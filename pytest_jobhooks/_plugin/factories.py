@@ -8,17 +8,17 @@ whichever xdist worker. The library is imported only when the fixture is used.
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from typing import TYPE_CHECKING
 
 import pytest
 
+from .._checks import check_seed
 from .._seeds import derive_seed, fresh_seed
-from .options import GROUP
+from ..errors import ArgumentError
+from ._xdist import from_controller, send_to_workers
+from .options import GROUP, setting
 
 if TYPE_CHECKING:
-    from pluggy import Result
-
     from ..factories import SeededFactory
 
 _OPTION = "--jobhooks-seed"
@@ -44,22 +44,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Settle the run's seed: the controller's under xdist, else the option, the ini value or a fresh one."""
-    workerinput = getattr(config, "workerinput", None)
-    if workerinput is not None and _INI in workerinput:
-        config.stash[_RUN_SEED] = int(workerinput[_INI])
-        return
-    given: str | None = config.getoption("jobhooks_seed")
-    source = _OPTION
-    if given is None:
-        given, source = str(config.getini(_INI)).strip() or None, f"ini {_INI}"
-    config.stash[_RUN_SEED] = fresh_seed(_RUN_SEED_BITS) if given is None else _parse_seed(given, source)
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_configure_node(node: object) -> None:
-    """Hand the run seed to each xdist worker, so workers and controller agree."""
-    config: pytest.Config = node.config  # type: ignore[attr-defined]
-    node.workerinput[_INI] = config.stash[_RUN_SEED]  # type: ignore[attr-defined]
+    handed = from_controller(config, _INI)
+    if isinstance(handed, int):
+        seed = handed
+    else:
+        given = setting(config, _INI, _parse_seed, None)
+        seed = fresh_seed(_RUN_SEED_BITS) if given is None else given
+    config.stash[_RUN_SEED] = seed
+    send_to_workers(config, _INI, seed)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -84,30 +76,21 @@ def jobhooks_factory(request: pytest.FixtureRequest) -> SeededFactory:
     return SeededFactory(seed)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, Result[pytest.TestReport], None]:
-    """Add the seeds to the report of a failing test that used ``jobhooks_factory``."""
-    outcome = yield
-    report = outcome.get_result()
+def seed_section(item: pytest.Item) -> tuple[str, str] | None:
+    """The failure-report section of a test that used ``jobhooks_factory``: the seeds that replay it."""
     test_seed = item.stash.get(_TEST_SEED, None)
-    if report.failed and test_seed is not None:
-        run_seed = item.config.stash[_RUN_SEED]
-        report.sections.append(
-            (
-                "jobhooks",
-                f"jobhooks: seed={run_seed} (replay with {_OPTION}={run_seed}); "
-                f"this test's factory: SeededFactory(seed={test_seed})",
-            )
-        )
+    if test_seed is None:
+        return None
+    run_seed = item.config.stash[_RUN_SEED]
+    return (
+        "jobhooks",
+        f"jobhooks: seed={run_seed} (replay with {_OPTION}={run_seed}); "
+        f"this test's factory: SeededFactory(seed={test_seed})",
+    )
 
 
-def _parse_seed(text: str, source: str) -> int:
+def _parse_seed(text: str) -> int | None:
     try:
-        seed = int(text)
-    except ValueError:
-        seed = -1
-    if seed < 0:
-        raise pytest.UsageError(f"{source} expects an integer >= 0, got {text!r}")
-    return seed
+        return check_seed(int(text))
+    except (ValueError, ArgumentError):
+        raise ValueError("an int >= 0") from None
