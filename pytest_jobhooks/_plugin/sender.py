@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .._seeds import derive_seed
-from .factories import _RUN_SEED
+from .seeds import fixture_seed
 
 if TYPE_CHECKING:
     from ..fakes.gofetch import GoFetchAPI
@@ -27,7 +26,7 @@ SENDER = pytest.StashKey["Sender"]()
 
 def sender_seed(config: pytest.Config, nodeid: str) -> int:
     """The seed of a test's ``jobhooks_sender``: the run seed and the node id, under the sender's own label."""
-    return derive_seed(config.stash[_RUN_SEED], f"{nodeid}::jobhooks_sender")
+    return fixture_seed(config, nodeid, "jobhooks_sender")
 
 
 @pytest.fixture

@@ -16,9 +16,10 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from .._checks import check_seed
+from .._json import JsonObject
 from .._seeds import Seeded, fresh_seed
 from ..vendors import get_vendor
-from ..vendors.base import AnyVendor, JsonObject, UnifiedStatus
+from ..vendors.base import AnyVendor, UnifiedStatus
 from ._defects import DefectTable, break_payload
 from ._jobs import BASE_TIME, check_valid, generate
 from ._jobs import outcomes as _outcomes
