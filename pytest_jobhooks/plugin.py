@@ -7,6 +7,8 @@ at start-up: the library is loaded when a fixture or hook first needs it.
 
 from __future__ import annotations
 
+__all__ = ["pytest_plugins"]
+
 pytest_plugins = [
     "pytest_jobhooks._plugin.options",
     "pytest_jobhooks._plugin.seeds",

@@ -140,11 +140,7 @@ def pytest_runtest_call(item: pytest.Item) -> None:
     state = item.config.stash.get(_STATE, None)
     if state is None or not state.contract:
         return
-    try:
-        check = _check(item, state)
-        problem = check.message() if check is not None and not check.ok else None
-    except _BadMarker as exc:
-        problem = str(exc)
+    problem = _problem(item, state)
     if problem is not None:
         item.stash[_FAILED] = True
         pytest.fail(problem, pytrace=False)
@@ -164,12 +160,17 @@ def contract_section(item: pytest.Item, call: pytest.CallInfo[None]) -> tuple[st
     if state is None or call.when != "call" or not state.contract or item.stash.get(_FAILED, False):
         return None
     # The test's call raised before pytest_runtest_call could check: count its deliveries, show any problem.
+    problem = _problem(item, state)
+    return ("jobhooks contract", problem) if problem is not None else None
+
+
+def _problem(item: pytest.Item, state: _State) -> str | None:
+    """What is wrong with what the test captured and sent (or with its marker), if anything."""
     try:
         check = _check(item, state)
-        problem = check.message() if check is not None and not check.ok else None
     except _BadMarker as exc:
-        problem = str(exc)
-    return ("jobhooks contract", problem) if problem is not None else None
+        return str(exc)
+    return check.message() if check is not None and not check.ok else None
 
 
 class _BadMarker(Exception):
