@@ -7,11 +7,16 @@ at start-up: the library is loaded when a fixture or hook first needs it.
 
 from __future__ import annotations
 
+__all__ = ["pytest_plugins"]
+
 pytest_plugins = [
     "pytest_jobhooks._plugin.options",
+    "pytest_jobhooks._plugin.seeds",
     "pytest_jobhooks._plugin.factories",
     "pytest_jobhooks._plugin.server",
     "pytest_jobhooks._plugin.sender",
     "pytest_jobhooks._plugin.recordings",
     "pytest_jobhooks._plugin.contract",
+    "pytest_jobhooks._plugin._xdist",
+    "pytest_jobhooks._plugin._reports",
 ]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 
 # One copy of the modules the plugin imports lazily, for every in-process run (see conftest.py).
 import pytest_jobhooks.contract
 import pytest_jobhooks.recordings._writer  # noqa: F401
+from pytest_jobhooks.errors import ServerError
 from pytest_jobhooks.recordings import RecordedDelivery, read_records
 from pytest_jobhooks.recordings.replaying import HOP_BY_HOP_HEADERS, replay
 from pytest_jobhooks.server import CaptureServer
@@ -323,7 +325,7 @@ def test_the_ini_twin_and_the_option_winning(pytester: pytest.Pytester, ini: str
     ("value", "message"),
     [
         ("afile/sub", "ERROR: --jobhooks-record / jobhooks_record: cannot record deliveries in '*afile/sub': *"),
-        ("", "ERROR: --jobhooks-record expects a directory, got ''"),
+        ("", "ERROR: --jobhooks-record must be a directory, not ''"),
     ],
 )
 def test_an_unusable_directory_is_a_usage_error(pytester: pytest.Pytester, value: str, message: str) -> None:
@@ -421,3 +423,23 @@ def pytest_unconfigure(config):
     result.assert_outcomes(passed=1)
     assert json.loads((pytester.path / "imported.json").read_text()) == []
     assert not (pytester.path / "rec" / "jobhooks-main.jsonl").exists()  # created by the first line only
+
+
+def test_since_a_mark_gives_what_arrived_after_it_across_clear_and_reset() -> None:
+    with CaptureServer(secret=None) as server:
+        url = server.url_for("/hooks")
+        httpx.post(url, content=b"1")
+        first = server.mark()
+        assert server.since(first) == []
+        httpx.post(url, content=b"2")
+        assert [d.body for d in server.since(first)] == [b"2"]
+        server.clear()
+        httpx.post(url, content=b"3")
+        second = server.mark()
+        httpx.post(url, content=b"4")
+        assert [d.body for d in server.since(first)] == [b"3", b"4"]  # what clear() removed is gone
+        assert [d.body for d in server.since(second)] == [b"4"]
+        server.reset()
+        assert server.since(second) == []
+        with pytest.raises(ServerError, match=r"since\(\) takes a mark from this server's mark\(\)"):
+            server.since(object())

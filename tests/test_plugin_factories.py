@@ -84,9 +84,9 @@ def test_ini_seed_is_used_and_the_command_line_wins(pytester: pytest.Pytester, o
 @pytest.mark.parametrize(
     ("args", "ini", "message"),
     [
-        (["--jobhooks-seed=abc"], "", "--jobhooks-seed expects an integer >= 0, got 'abc'"),
-        (["--jobhooks-seed=-4"], "", "--jobhooks-seed expects an integer >= 0, got '-4'"),
-        ([], "jobhooks_seed = 1.5", "ini jobhooks_seed expects an integer >= 0, got '1.5'"),
+        (["--jobhooks-seed=abc"], "", "--jobhooks-seed must be an int >= 0, not 'abc'"),
+        (["--jobhooks-seed=-4"], "", "--jobhooks-seed must be an int >= 0, not '-4'"),
+        ([], "jobhooks_seed = 1.5", "jobhooks_seed (ini) must be an int >= 0, not '1.5'"),
     ],
 )
 def test_bad_seed_is_a_usage_error(pytester: pytest.Pytester, args: list[str], ini: str, message: str) -> None:

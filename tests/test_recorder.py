@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
@@ -17,13 +18,14 @@ from pytest_jobhooks.recordings._writer import (
     body_fields,
     captured_record,
     line_of,
+    recorded,
     redact_headers,
     redact_secrets,
     sent_records,
 )
 from pytest_jobhooks.sender import deliver
 from pytest_jobhooks.server import CaptureServer
-from pytest_jobhooks.wire import Headers
+from pytest_jobhooks.wire import Headers, Request
 
 TELMAI = {"tenant": "acme", "source": "s1", "jobId": "job-1", "status": "FINISHED", "details": "naïve ✓"}
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -100,6 +102,31 @@ def test_a_captured_delivery_is_recorded_as_received() -> None:
     assert isinstance(read, RecordedDelivery)
     assert read.headers["X-Hook"] == "whsec_[redacted]"
     assert read.received_at.endswith("Z")
+
+
+def test_a_recorded_delivery_gives_back_its_request() -> None:
+    with CaptureServer(secret=None) as server:
+        headers = {"Content-Type": "application/json", "Authorization": "Bearer x"}
+        httpx.post(server.url_for("/hooks/t%C3%A9lmai?a=1&b=2&a=3"), content=b'{"a": 1}', headers=headers)
+        [delivery] = server.wait_for()
+    read = parse_record(line_of(captured_record(delivery)))
+    assert isinstance(read, RecordedDelivery)
+    request = read.request
+    assert isinstance(request, Request)
+    assert (request.method, request.path, request.body) == ("POST", "/hooks/télmai", b'{"a": 1}')
+    assert request.query_lists == delivery.request.query_lists == {"a": ["1", "3"], "b": ["2"]}
+    assert request.time == delivery.received_at
+    assert request.headers["authorization"] == REDACTED  # what was redacted stays redacted
+
+
+def test_any_request_makes_a_line_through_the_one_writer() -> None:
+    moment = datetime(2026, 4, 17, 9, 30, 0, 123456, tzinfo=timezone.utc)
+    request = Request.from_url("PUT", "http://example.test/x?y=1&y=2", {"Cookie": "c"}, b"\xff", moment)
+    record = recorded(request, vendor=None, side="sent")
+    assert (record.method, record.path, record.query, record.side) == ("PUT", "/x", {"y": ["1", "2"]}, "sent")
+    assert (record.headers, record.received_at) == ({"Cookie": REDACTED}, "2026-04-17T09:30:00.123456Z")
+    assert record.body_bytes() == b"\xff"
+    assert record.request.query_string == "y=1&y=2"
 
 
 def test_a_sent_delivery_is_recorded_once_per_attempt() -> None:

@@ -110,7 +110,9 @@ def test_delivery_missing_keys() -> None:
         RecordedDelivery.from_json({RECORD_KEY: 1, "method": "POST", "headers": {}, "body": None})
 
 
-@pytest.mark.parametrize(("line", "message"), [("[1]", "expected a JSON object, got array"), ("{", "not valid JSON")])
+@pytest.mark.parametrize(
+    ("line", "message"), [("[1]", "expected a JSON object, got an array"), ("{", "not valid JSON")]
+)
 def test_parse_record_rejects_non_objects(line: str, message: str) -> None:
     with pytest.raises(RecordingError, match=message):
         parse_record(line)

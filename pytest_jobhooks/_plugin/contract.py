@@ -9,29 +9,30 @@ test, class or module out; ``contract="schema"`` checks payloads only.
 
 With ``--jobhooks-record=DIR`` the same deliveries are appended, once the
 test's fixtures are torn down, to ``DIR/jobhooks-<worker>.jsonl`` (``main``
-without pytest-xdist). Under xdist each worker sends its totals through
-``config.workeroutput``; the controller merges them in ``pytest_testnodedown``.
-Tests that capture and send nothing cost a stash lookup; nothing heavy is
-imported before a test has something to check or record.
+without pytest-xdist). Under xdist the directory and the totals cross through
+:mod:`._xdist`; failure sections are added by :mod:`._reports`. What an extra
+server received during a test is :meth:`CaptureServer.since
+<pytest_jobhooks.server.CaptureServer.since>` the previous test's end. Tests
+that capture and send nothing cost a stash lookup; nothing heavy is imported
+before a test has something to check or record.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from .options import GROUP, contract_mode
+from .._json import JsonObject
+from ._xdist import collect_from_workers, from_controller, send_to_workers, worker_id
+from .options import GROUP, contract_mode, setting
 from .sender import SENDER
 from .server import CONTRACT, EXTRA_SERVERS, TEST_SERVER
 
 if TYPE_CHECKING:
-    from pluggy import Result
-
     from ..contract import CapturedStream, ContractCheck, ContractSummary, Mode
     from ..deliveries import Delivery
     from ..recordings._writer import Recorder
@@ -54,8 +55,8 @@ class _State:
     recording: Path | None
     recorder: Recorder | None = None
     summary: ContractSummary | None = None
-    # The last delivery of each extra server seen at a test's end: what follows it arrived during the next test.
-    marks: dict[CaptureServer, Delivery | None] = field(default_factory=dict)
+    # Each extra server's mark at the previous test's end: what arrived after it, arrived during this test.
+    marks: dict[CaptureServer, object] = field(default_factory=dict)
 
     def totals(self) -> ContractSummary:
         """The totals, created on first use."""
@@ -88,24 +89,28 @@ def pytest_configure(config: pytest.Config) -> None:
     recording = None
     if directory is not None:
         _check_directory(directory)
-        workerinput = getattr(config, "workerinput", None)
-        worker = workerinput.get("workerid", "main") if workerinput is not None else "main"
-        recording = directory / f"jobhooks-{worker}.jsonl"
-    config.stash[_STATE] = _State(contract_mode(config), directory, recording)
+        recording = directory / f"jobhooks-{worker_id(config)}.jsonl"
+    state = config.stash[_STATE] = _State(contract_mode(config), directory, recording)
+    send_to_workers(config, _INI, str(directory) if directory is not None else "")
+    collect_from_workers(config, _WORKER_KEY, lambda: _worker_totals(state), lambda data: _merge(state, data))
 
 
 def _record_directory(config: pytest.Config) -> Path | None:
-    workerinput = getattr(config, "workerinput", None)
-    if workerinput is not None and _INI in workerinput:
-        given = workerinput[_INI]
-        return Path(given) if given else None
-    option: str | None = config.getoption(_INI)
-    if option is not None:
-        if not option.strip():
-            raise pytest.UsageError(f"{_OPTION} expects a directory, got {option!r}")
-        return config.invocation_params.dir / option.strip()
-    ini = str(config.getini(_INI)).strip()
-    return config.rootpath / ini if ini else None
+    handed = from_controller(config, _INI)
+    if isinstance(handed, str):  # on an xdist worker: the controller resolved it
+        return Path(handed) if handed else None
+    given = setting(config, _INI, _directory, None)
+    if given is None:
+        return None
+    # Relative to where pytest was started when given on the command line, to the rootdir in the ini file.
+    from_command_line = config.getoption(_INI) is not None
+    return (config.invocation_params.dir if from_command_line else config.rootpath) / given
+
+
+def _directory(text: str) -> str:
+    if not text.strip():
+        raise ValueError("a directory")
+    return text.strip()
 
 
 def _check_directory(directory: Path) -> None:
@@ -119,11 +124,14 @@ def _check_directory(directory: Path) -> None:
         raise pytest.UsageError(message) from None
 
 
-@pytest.hookimpl(optionalhook=True)
-def pytest_configure_node(node: object) -> None:
-    """Hand the recording directory, resolved here, to each xdist worker."""
-    state = node.config.stash[_STATE]  # type: ignore[attr-defined]
-    node.workerinput[_INI] = str(state.record_to) if state.record_to is not None else ""  # type: ignore[attr-defined]
+def _worker_totals(state: _State) -> JsonObject | None:
+    return state.summary.to_json() if state.summary is not None else None  # type: ignore[return-value]
+
+
+def _merge(state: _State, data: JsonObject) -> None:
+    from ..contract import ContractSummary
+
+    state.totals().merge(ContractSummary.from_json(data))
 
 
 @pytest.hookimpl(trylast=True)
@@ -132,44 +140,37 @@ def pytest_runtest_call(item: pytest.Item) -> None:
     state = item.config.stash.get(_STATE, None)
     if state is None or not state.contract:
         return
-    try:
-        check = _check(item, state)
-        problem = check.message() if check is not None and not check.ok else None
-    except _BadMarker as exc:
-        problem = str(exc)
+    problem = _problem(item, state)
     if problem is not None:
         item.stash[_FAILED] = True
         pytest.fail(problem, pytrace=False)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, Result[pytest.TestReport], None]:
-    """Check tests that failed on their own too (a report section); record deliveries once fixtures are torn down."""
+def finish_test(item: pytest.Item, call: pytest.CallInfo[None]) -> str | None:
+    """Before the teardown report: record what the test captured and sent; why recording failed, if it did."""
     state = item.config.stash.get(_STATE, None)
-    error = None
-    if state is not None and call.when == "teardown" and (state.contract or state.recording is not None):
-        error = _finish(item, state)
-    outcome = yield
-    if state is None:
-        return
-    report = outcome.get_result()
-    if call.when == "call" and state.contract and not item.stash.get(_FAILED, False):
-        # The test's call raised before pytest_runtest_call could check: count its deliveries, show any problem.
-        try:
-            check = _check(item, state)
-            problem = check.message() if check is not None and not check.ok else None
-        except _BadMarker as exc:
-            problem = str(exc)
-        if problem is not None and report.failed:
-            report.sections.append(("jobhooks contract", problem))
-    if error is not None:
-        # Never lose deliveries silently: a recording that cannot be written fails the test's teardown.
-        if report.failed:
-            report.sections.append(("jobhooks record", error))
-        else:
-            report.outcome, report.longrepr = "failed", error
+    if state is None or call.when != "teardown" or not (state.contract or state.recording is not None):
+        return None
+    return _finish(item, state)
+
+
+def contract_section(item: pytest.Item, call: pytest.CallInfo[None]) -> tuple[str, str] | None:
+    """The call report's ``jobhooks contract`` section of a test that failed on its own and broke the contract too."""
+    state = item.config.stash.get(_STATE, None)
+    if state is None or call.when != "call" or not state.contract or item.stash.get(_FAILED, False):
+        return None
+    # The test's call raised before pytest_runtest_call could check: count its deliveries, show any problem.
+    problem = _problem(item, state)
+    return ("jobhooks contract", problem) if problem is not None else None
+
+
+def _problem(item: pytest.Item, state: _State) -> str | None:
+    """What is wrong with what the test captured and sent (or with its marker), if anything."""
+    try:
+        check = _check(item, state)
+    except _BadMarker as exc:
+        return str(exc)
+    return check.message() if check is not None and not check.ok else None
 
 
 class _BadMarker(Exception):
@@ -234,19 +235,12 @@ def _captured(item: pytest.Item, state: _State, *, commit: bool) -> list[Capture
     return streams
 
 
-def _arrived(server: CaptureServer, marks: dict[CaptureServer, Delivery | None], *, commit: bool) -> list[Delivery]:
-    """What ``server`` received since the end of the previous test (all of it after a ``clear()``)."""
-    deliveries = server.deliveries
-    last = marks.get(server)
-    start = 0
-    if last is not None:
-        for position in range(len(deliveries) - 1, -1, -1):
-            if deliveries[position] is last:
-                start = position + 1
-                break
+def _arrived(server: CaptureServer, marks: dict[CaptureServer, object], *, commit: bool) -> list[Delivery]:
+    """What ``server`` received since the end of the previous test (everything, before its first test ended)."""
+    mark = marks.get(server)
     if commit:
-        marks[server] = deliveries[-1] if deliveries else None
-    return deliveries[start:]
+        marks[server] = server.mark()
+    return server.deliveries if mark is None else server.since(mark)
 
 
 def _finish(item: pytest.Item, state: _State) -> str | None:
@@ -272,26 +266,6 @@ def _finish(item: pytest.Item, state: _State) -> str | None:
         return f"jobhooks: {exc}"
     state.totals().note_recording(str(state.recording), lines, attempts)
     return None
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """On a pytest-xdist worker, hand this worker's totals to the controller."""
-    workeroutput = getattr(session.config, "workeroutput", None)
-    state = session.config.stash.get(_STATE, None)
-    if workeroutput is not None and state is not None and state.summary is not None:
-        workeroutput[_WORKER_KEY] = state.summary.to_json()
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node: object, error: object) -> None:
-    """On the pytest-xdist controller, add a finished worker's totals."""
-    data = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
-    if data is None:
-        return
-    from ..contract import ContractSummary
-
-    config: pytest.Config = node.config  # type: ignore[attr-defined]
-    config.stash[_STATE].totals().merge(ContractSummary.from_json(data))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:

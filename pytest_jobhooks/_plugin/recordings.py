@@ -2,9 +2,7 @@
 
 The checking itself lives in :mod:`pytest_jobhooks.recordings` (imported when
 the first recording runs: it loads the vendor catalog). Under pytest-xdist each
-worker sends its totals and drift to the controller through
-``config.workeroutput``, and the controller merges them in
-``pytest_testnodedown``.
+worker's totals and drift reach the controller through :mod:`._xdist`.
 """
 
 from __future__ import annotations
@@ -14,7 +12,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .options import GROUP, contract_mode, strict_mode
+from .._json import JsonObject
+from ._xdist import collect_from_workers
+from .options import GROUP, contract_mode, setting, strict_mode
 
 if TYPE_CHECKING:
     from ..recordings import RecordingReport, RecordingSummary
@@ -47,14 +47,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def fixed_vendor(config: pytest.Config) -> str | None:
     """The vendor named by ``--jobhooks-vendor`` or ini ``jobhooks_vendor`` (the command line wins), if any."""
-    value = config.getoption("jobhooks_vendor")
-    if value is None:
-        value = config.getini("jobhooks_vendor")
-    return str(value).strip() or None
+    return setting(config, "jobhooks_vendor", str.strip, None) or None
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Reject an unknown ``--jobhooks-vendor`` before anything runs."""
+    """Reject an unknown ``--jobhooks-vendor`` before anything runs; have xdist workers hand their totals over."""
+    collect_from_workers(config, _WORKER_KEY, lambda: _worker_totals(config), lambda data: _merge(config, data))
     name = fixed_vendor(config)
     if name is not None:
         from ..errors import UnknownVendorError
@@ -129,23 +127,14 @@ def _summary(config: pytest.Config) -> RecordingSummary:
     return summary
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """On a pytest-xdist worker, hand this worker's totals and drift to the controller."""
-    workeroutput = getattr(session.config, "workeroutput", None)
-    summary = session.config.stash.get(_SUMMARY, None)
-    if workeroutput is not None and summary is not None:
-        workeroutput[_WORKER_KEY] = summary.to_json()
+def _worker_totals(config: pytest.Config) -> JsonObject | None:
+    summary = config.stash.get(_SUMMARY, None)
+    return summary.to_json() if summary is not None else None
 
 
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node: object, error: object) -> None:
-    """On the pytest-xdist controller, merge a finished worker's totals and drift."""
-    data = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
-    if data is None:
-        return
+def _merge(config: pytest.Config, data: JsonObject) -> None:
     from ..recordings import RecordingSummary
 
-    config: pytest.Config = node.config  # type: ignore[attr-defined]
     _summary(config).merge(RecordingSummary.from_json(data))
 
 

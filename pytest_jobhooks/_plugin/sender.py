@@ -9,17 +9,14 @@ fake API (werkzeug) are imported only when a fixture is first used.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
-from .._seeds import derive_seed
-from .factories import _RUN_SEED
+from .seeds import fixture_seed
 
 if TYPE_CHECKING:
-    from pluggy import Result
-
     from ..fakes.gofetch import GoFetchAPI
     from ..sender import Sender
 
@@ -29,7 +26,7 @@ SENDER = pytest.StashKey["Sender"]()
 
 def sender_seed(config: pytest.Config, nodeid: str) -> int:
     """The seed of a test's ``jobhooks_sender``: the run seed and the node id, under the sender's own label."""
-    return derive_seed(config.stash[_RUN_SEED], f"{nodeid}::jobhooks_sender")
+    return fixture_seed(config, nodeid, "jobhooks_sender")
 
 
 @pytest.fixture
@@ -51,16 +48,12 @@ def jobhooks_sender(request: pytest.FixtureRequest) -> Sender:
     return sender
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, Result[pytest.TestReport], None]:
-    """Add what ``jobhooks_sender`` sent (seed, each delivery and its attempts) to a failing test's report."""
-    outcome = yield
-    report = outcome.get_result()
+def sender_section(item: pytest.Item) -> tuple[str, str] | None:
+    """The failure-report section of a test whose ``jobhooks_sender`` sent something: seed, deliveries, attempts."""
     sender = item.stash.get(SENDER, None)
-    if report.failed and sender is not None and sender.sent:
-        report.sections.append(("jobhooks sender", sender.describe()))
+    if sender is None or not sender.sent:
+        return None
+    return "jobhooks sender", sender.describe()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .options import GROUP
+from .options import GROUP, setting
 
 if TYPE_CHECKING:
     from ..server import CaptureServer
@@ -59,14 +59,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _listen_address(config: pytest.Config) -> tuple[str, int]:
-    host = config.getoption("jobhooks_host") or str(config.getini("jobhooks_host") or "").strip() or DEFAULT_HOST
-    raw_port = config.getoption("jobhooks_port")
-    source = "--jobhooks-port"
-    if raw_port is None:
-        raw_port, source = str(config.getini("jobhooks_port") or "").strip() or "0", "jobhooks_port (ini)"
-    if not raw_port.isdigit() or not 0 <= int(raw_port) <= 65535:
-        raise pytest.UsageError(f"{source} must be a port number from 0 to 65535, not {raw_port!r}")
-    return host, int(raw_port)
+    host = setting(config, "jobhooks_host", str.strip, DEFAULT_HOST) or DEFAULT_HOST
+    return host, setting(config, "jobhooks_port", _port, 0)
+
+
+def _port(text: str) -> int:
+    text = text.strip()
+    if not text.isdigit() or int(text) > 65535:
+        raise ValueError("a port number from 0 to 65535")
+    return int(text)
 
 
 @pytest.fixture(scope="session")

@@ -12,14 +12,14 @@ examples from :func:`build` and :func:`invalid`.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
 from datetime import datetime
 
 from .._checks import check_seed
-from .._seeds import fresh_seed
+from .._json import JsonObject
+from .._seeds import Seeded, fresh_seed
 from ..vendors import get_vendor
-from ..vendors.base import AnyVendor, JsonObject, UnifiedStatus
+from ..vendors.base import AnyVendor, UnifiedStatus
 from ._defects import DefectTable, break_payload
 from ._jobs import BASE_TIME, check_valid, generate
 from ._jobs import outcomes as _outcomes
@@ -121,25 +121,17 @@ def invalid(vendor: str | AnyVendor, defect: str, *, status: str | None = None, 
     return break_payload(spec, defect, seed=_seed(seed), status=status)
 
 
-class SeededFactory:
+class SeededFactory(Seeded):
     """:func:`build`, :func:`lifecycle` and :func:`invalid` bound to one seed (what ``jobhooks_factory`` gives).
 
     Each call without an explicit ``seed`` uses the next seed drawn from
     :attr:`seed`, so two calls make two different jobs, yet a factory made with
-    the same seed repeats every call exactly. An explicit ``seed=`` wins.
+    the same seed repeats every call exactly. An explicit ``seed=`` wins and
+    does not consume a draw: adding one such call leaves the others as they were.
     """
-
-    def __init__(self, seed: int | None = None) -> None:
-        self.seed: int = fresh_seed() if seed is None else check_seed(seed)
-        """The seed every call's seed is drawn from; ``SeededFactory(seed)`` replays them."""
-        self._draws = random.Random(self.seed)
 
     def __repr__(self) -> str:
         return f"SeededFactory(seed={self.seed})"
-
-    def next_seed(self) -> int:
-        """The seed the next call without ``seed=`` will use (drawing it: the call after gets another)."""
-        return self._draws.getrandbits(64)
 
     def build(
         self,
@@ -159,7 +151,7 @@ class SeededFactory:
             vendor,
             status=status,
             outcome=outcome,
-            seed=self._pick(seed),
+            seed=self.pick_seed(seed),
             job_id=job_id,
             start=start,
             validate=validate,
@@ -183,7 +175,7 @@ class SeededFactory:
         return lifecycle(
             vendor,
             outcome=outcome,
-            seed=self._pick(seed),
+            seed=self.pick_seed(seed),
             job_id=job_id,
             start=start,
             validate=validate,
@@ -195,11 +187,7 @@ class SeededFactory:
         self, vendor: str | AnyVendor, defect: str, *, status: str | None = None, seed: int | None = None
     ) -> JsonObject:
         """:func:`invalid` with this factory's next seed (unless ``seed=`` is given)."""
-        return invalid(vendor, defect, status=status, seed=self._pick(seed))
-
-    def _pick(self, seed: int | None) -> int:
-        # An explicit seed does not consume a draw: adding one such call leaves the others as they were.
-        return self.next_seed() if seed is None else seed
+        return invalid(vendor, defect, status=status, seed=self.pick_seed(seed))
 
 
 def _seed(seed: int | None) -> int:

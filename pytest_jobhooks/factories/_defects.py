@@ -13,11 +13,12 @@ import random
 import weakref
 from collections.abc import Iterator, Mapping
 
+from .._json import JsonObject, JsonValue
 from .._seeds import stream
 from ..catalog import is_valid, validate_payload
 from ..errors import FactoryError
 from ..vendors import VENDORS, get_vendor
-from ..vendors.base import AnyVendor, JsonObject, JsonValue
+from ..vendors.base import AnyVendor
 from ._jobs import generate
 from ._overrides import lookup, remove, replace
 

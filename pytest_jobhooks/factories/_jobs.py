@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from itertools import pairwise
 
+from .._json import JsonObject
 from .._seeds import stream
 from ..catalog import validate_payload
 from ..errors import FactoryError, PayloadValidationError, Problem, VendorDefinitionError
-from ..vendors.base import UNIFIED_STATUSES, AnyVendor, JsonObject, Lifecycle, UnifiedStatus
+from ..vendors.base import UNIFIED_STATUSES, AnyVendor, Lifecycle, UnifiedStatus
 from ..vendors.factory import JobHistory, VendorFactory
 from ._overrides import to_json
 

@@ -14,8 +14,8 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Final
 
+from .._json import JsonObject, JsonValue
 from ..errors import FactoryError
-from ..vendors.base import JsonObject, JsonValue
 
 Container = dict[str, JsonValue] | list[JsonValue]
 

@@ -7,7 +7,6 @@ file itself propagates (the caller turns it into a per-file verdict).
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import IO, Union
 
 from pydantic_core import from_json
+
+from .._json import decode, decode_prefix
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
 """A line longer than this is reported as too long, not parsed (memory stays bounded whatever the file)."""
@@ -38,29 +39,6 @@ class Unreadable:
     message: str
 
 
-def _reject_constant(name: str) -> object:
-    raise ValueError(f"{name} is not allowed in JSON")
-
-
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
-
-
-def parse_json(text: str, start: int = 0) -> tuple[object, int]:
-    """Parse the JSON value starting at ``start`` (after optional whitespace); returns it and where it ends.
-
-    Raises ``ValueError`` (with a message fit for users) or ``RecursionError``.
-    """
-    end = len(text)
-    while start < end and text[start] in " \t\r\n":
-        start += 1
-    try:
-        return _DECODER.raw_decode(text, start)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON: {exc.msg} (column {exc.colno})") from None
-    except ValueError as exc:
-        raise ValueError(f"not valid JSON: {exc}") from None
-
-
 def parse_line(data: bytes) -> object | Unreadable:
     """One JSON Lines line (its bytes, surrounding whitespace allowed) as a value, or why it is not one."""
     try:
@@ -69,16 +47,9 @@ def parse_line(data: bytes) -> object | Unreadable:
         bad = data[exc.start : exc.start + 1].hex()
         return Unreadable(f"not valid UTF-8 (byte 0x{bad} at column {exc.start + 1})")
     try:
-        value, end = parse_json(text.removeprefix("\ufeff"))
+        return decode(text.removeprefix("\ufeff"))
     except ValueError as exc:
         return Unreadable(str(exc))
-    except RecursionError:
-        return Unreadable("not valid JSON: nested too deeply")
-    rest = text[end:]
-    if rest and not rest.isspace():
-        column = end + len(rest) - len(rest.lstrip()) + 1
-        return Unreadable(f"not valid JSON: extra data after the value (column {column})")
-    return value
 
 
 def read_values(
@@ -193,10 +164,9 @@ def _document_values(text: str, first_number: int) -> Iterator[tuple[int, object
         if in_array and text[position] == "]":
             break
         try:
-            value, position = parse_json(text, position)
-        except (ValueError, RecursionError) as exc:
-            message = str(exc) if isinstance(exc, ValueError) else "not valid JSON: nested too deeply"
-            yield line, Unreadable(f"{message}; the rest of the document is not checked")
+            value, position = decode_prefix(text, position)
+        except ValueError as exc:
+            yield line, Unreadable(f"{exc}; the rest of the document is not checked")
             return
         yield line, value
         if in_array:

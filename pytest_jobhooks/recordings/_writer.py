@@ -14,19 +14,19 @@ import json
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
-from urllib.parse import parse_qs
 
+from .._json import COMPACT, JsonValue, decode, format_rfc3339
 from ..errors import RecordingError
-from ..wire import Headers
-from . import COMPACT_JSON, RecordedDelivery
+from ..wire import Headers, Request
+from .format import RecordedDelivery
 
 if TYPE_CHECKING:
     from ..deliveries import Delivery
-    from ..sender import DeliveryReport
-    from ..vendors.base import JsonValue
+    from ..sender import Attempt, DeliveryReport
 
 REDACTED = "[redacted]"
 """What a redacted header value reads as."""
@@ -37,13 +37,6 @@ REDACTED_HEADERS = frozenset({"authorization", "x-user-token", "cookie", "set-co
 SECRET_PREFIX = "whsec_"
 _SECRET = re.compile(r"whsec_(?!\[redacted\])[\w+/=-]*")
 _REDACTED_SECRET = f"{SECRET_PREFIX}{REDACTED}"
-
-
-def _not_json(name: str) -> object:
-    raise ValueError(f"{name} is not JSON")
-
-
-_DECODER = json.JSONDecoder(parse_constant=_not_json)  # one, reused: json.loads(**kw) builds one per call
 
 
 def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -90,66 +83,56 @@ def body_fields(body: bytes, parsed: JsonValue | None = None) -> tuple[JsonValue
         return None, None, base64.b64encode(body).decode("ascii")
     if parsed is None:
         try:
-            parsed = _DECODER.decode(text)
-        except (ValueError, RecursionError):
+            parsed = decode(text)  # type: ignore[assignment]
+        except ValueError:
             return None, text, None
     try:
-        compact = COMPACT_JSON.encode(parsed)
+        compact = COMPACT.encode(parsed)
     except (TypeError, ValueError, RecursionError):
         return None, text, None
     return parsed, (None if compact == text else text), None
 
 
-def rfc3339(moment: datetime) -> str:
-    """``moment`` in UTC as RFC 3339 with microseconds: ``2026-04-17T09:30:00.123456Z``."""
-    text = moment.isoformat(timespec="microseconds")
-    if text.endswith("+00:00"):  # the usual case: the server and the sender keep UTC
-        return text[:-6] + "Z"
-    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+def recorded(request: Request, *, vendor: str | None, side: str) -> RecordedDelivery:
+    """``request`` as a recording keeps it: headers redacted (secrets are redacted per line, by :func:`line_of`).
 
-
-def query_fields(query_string: str) -> dict[str, str | list[str]]:
-    """A query string as a recording keeps it: each name's value, or its values when repeated."""
-    if not query_string:
-        return {}
-    values = parse_qs(query_string, keep_blank_values=True)
-    return {name: found[0] if len(found) == 1 else found for name, found in values.items()}
-
-
-def captured_record(delivery: Delivery) -> RecordedDelivery:
-    """A delivery a capture server received, as recorded (headers redacted; secrets are redacted per line)."""
-    body, text, raw = body_fields(delivery.body, delivery.json)
+    The one way a line is made, for what a capture server received (``side="captured"``)
+    and for what the sender sent (``side="sent"``, one line per attempt).
+    """
+    body, text, raw = body_fields(request.body, request.json)
+    query = request.query_lists
     return RecordedDelivery(
-        method=delivery.method,
-        path=delivery.path,
-        headers=redact_headers(delivery.headers),
+        method=request.method,
+        path=request.path,
+        headers=redact_headers(request.headers),
         body=body,
-        received_at=rfc3339(delivery.received_at),
-        query=query_fields(delivery.query_string),
+        # A request made by hand may have no time: it is recorded as arriving now.
+        received_at=format_rfc3339(request.time or datetime.now(timezone.utc)),
+        query={name: values[0] if len(values) == 1 else values for name, values in query.items()},
         body_text=text,
-        vendor=delivery.vendor,
-        side="captured",
+        vendor=vendor,
+        side=side,
         body_base64=raw,
     )
 
 
+def captured_record(delivery: Delivery) -> RecordedDelivery:
+    """A delivery a capture server received, as recorded (see :func:`recorded`)."""
+    return recorded(delivery.request, vendor=delivery.vendor, side="captured")
+
+
 def sent_records(report: DeliveryReport) -> Iterator[RecordedDelivery]:
-    """Each attempt of a delivery the sender made, as recorded: the request exactly as sent, headers redacted."""
+    """Each attempt of a delivery the sender made, as recorded: the request exactly as sent (see :func:`recorded`)."""
     for attempt in report.attempts:
-        request = attempt.request
-        body, text, raw = body_fields(request.body)
-        yield RecordedDelivery(
-            method=request.method,
-            path=request.path,
-            headers=redact_headers(request.headers),
-            body=body,
-            received_at=rfc3339(attempt.sent_at),
-            query=query_fields(request.query_string),
-            body_text=text,
-            vendor=report.vendor,
-            side="sent",
-            body_base64=raw,
-        )
+        yield recorded(_sent_request(attempt), vendor=report.vendor, side="sent")
+
+
+def _sent_request(attempt: Attempt) -> Request:
+    """The attempt's request, timed when it went out."""
+    sent = attempt.request
+    # Until the sender's attempts hold a wire Request, a SentRequest keeps its URL whole.
+    wire = sent if isinstance(sent, Request) else Request.from_url(sent.method, sent.url, sent.headers, sent.body)
+    return replace(wire, time=attempt.sent_at)
 
 
 def line_of(record: RecordedDelivery) -> bytes:

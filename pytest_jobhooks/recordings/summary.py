@@ -11,10 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, cast
 
-from ..vendors.base import JsonObject, JsonValue
+from .._json import JsonObject, JsonValue
 
 if TYPE_CHECKING:
-    from . import RecordingReport
+    from .checker import RecordingReport
+
+__all__ = ["MAX_DRIFT_KINDS", "DriftEntry", "DriftReport", "RecordingSummary"]
 
 _Key = tuple[str, str, str, "str | None"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypedDict
 
 from ..deliveries import Delivery
@@ -299,6 +299,26 @@ class CaptureServer:
             self._receiver.script.load(settings["respond"])  # type: ignore[arg-type]
         # One assignment: a request in flight sees the old settings or the new ones, never a mix.
         self._receiver.settings = replace(base or self._receiver.settings, **changes)  # type: ignore[arg-type]
+
+    # -- what arrived after a moment (the plugin's "during this test", usable without pytest)
+
+    def mark(self) -> object:
+        """A token for "now": :meth:`since` gives what arrives after it, across :meth:`clear` and :meth:`reset`."""
+        return _Mark(self, self._receiver.arrived())
+
+    def since(self, mark: object) -> list[Delivery]:
+        """The deliveries that arrived after ``mark`` (from this server's :meth:`mark`), still held, oldest first."""
+        if not isinstance(mark, _Mark) or mark.server is not self:
+            raise ServerError(f"since() takes a mark from this server's mark(), not {mark!r}")
+        return self._receiver.arrived_since(mark.arrived)
+
+
+@dataclass(frozen=True)
+class _Mark:
+    """A moment in a server's arrivals: how many deliveries it had received by then."""
+
+    server: CaptureServer
+    arrived: int
 
 
 def _checked_names(settings: Mapping[str, object]) -> dict[str, object]:

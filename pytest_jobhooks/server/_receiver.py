@@ -53,6 +53,8 @@ class Receiver:
         self.generation = 0
         self._deliveries: list[Delivery] = []
         self._rejections: list[str] = []
+        # How many deliveries ever arrived before _deliveries[0]: clear() moves it on, so marks stay valid.
+        self._cleared = 0
 
     def deliveries(self) -> list[Delivery]:
         """A copy of the deliveries recorded so far, in arrival order."""
@@ -67,10 +69,21 @@ class Receiver:
     def clear(self) -> None:
         """Forget every delivery and rejection; a waiting ``wait_for`` starts over."""
         with self.changed:
+            self._cleared += len(self._deliveries)
             self._deliveries.clear()
             self._rejections.clear()
             self.generation += 1
             self.changed.notify_all()
+
+    def arrived(self) -> int:
+        """How many deliveries arrived since the receiver was made (cleared ones included): a mark of "now"."""
+        with self.changed:
+            return self._cleared + len(self._deliveries)
+
+    def arrived_since(self, mark: int) -> list[Delivery]:
+        """The deliveries still held that arrived after :meth:`arrived` returned ``mark``, in arrival order."""
+        with self.changed:
+            return self._deliveries[max(0, mark - self._cleared) :]
 
     def arrivals(self, seen: int, generation: int, deadline: float) -> tuple[int, list[Delivery]]:
         """The deliveries after the first ``seen`` of ``generation``, waiting for one until ``deadline``.
