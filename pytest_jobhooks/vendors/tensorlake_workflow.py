@@ -103,6 +103,7 @@ VENDOR = Vendor(
         method="POST", encoding="json", signing="svix", retries="svix", note="Delivered and signed by Svix."
     ),
     job_id=lambda m: m.invocation_id,
+    job_id_fields=("invocation_id",),
     status=lambda m: "success" if m.succeeded else "failure",
     examples={
         "failure.doc": {
