@@ -9,6 +9,7 @@ from __future__ import annotations
 
 pytest_plugins = [
     "pytest_jobhooks._plugin.options",
+    "pytest_jobhooks._plugin.vendors",
     "pytest_jobhooks._plugin.factories",
     "pytest_jobhooks._plugin.server",
     "pytest_jobhooks._plugin.sender",

@@ -195,8 +195,7 @@ def test_timeline_of_nothing() -> None:
 def test_pytest_shows_the_users_line_not_ours(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
-        from pytest_jobhooks.errors import ArgumentError
-from pytest_jobhooks.assertions import assert_job_sequence
+        from pytest_jobhooks.assertions import assert_job_sequence
 
         def test_user():
             payloads = [{"job_id": "b1", "job_status": "delivered"}]
@@ -221,3 +220,38 @@ def test_sender_reports_and_recorded_lines_are_items_too(jobhooks_server: object
     ]
     assert_job_sequence(recorded, ["running", "succeeded"], unified=True)
     assert_valid_lifecycle(recorded)
+
+
+# --- what the assertions take ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("call", [lambda: timeline(3), lambda: assert_job_sequence(3, ["PENDING"])])
+def test_a_non_list_is_an_argument_error(call: Any) -> None:
+    with pytest.raises(ArgumentError, match="got int"):
+        call()
+
+
+def test_wire_requests_and_anything_holding_one_are_items() -> None:
+    import json
+    from dataclasses import dataclass
+    from datetime import datetime, timedelta, timezone
+
+    from pytest_jobhooks.wire import Request
+
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    requests = [
+        Request("POST", "/", body=json.dumps(p).encode(), time=start + timedelta(seconds=i))
+        for i, p in enumerate(telmai("PREPARING", "FINISHED"))
+    ]
+    assert_job_sequence(requests, ["PREPARING", "FINISHED"])
+    assert "+1.000s" in timeline(requests)
+
+    @dataclass
+    class Line:
+        request: Request
+        vendor: str | None = None
+
+    assert_job_sequence([Line(r) for r in requests], ["queued", "succeeded"], unified=True)
+    # The vendor a holder names is how it is read.
+    [obs] = lifecycle_violations([Line(requests[0], "gofetch")])[0]
+    assert obs.vendor == "gofetch" and obs.status is None

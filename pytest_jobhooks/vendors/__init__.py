@@ -11,13 +11,22 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib import import_module
 from types import MappingProxyType
+from typing import Protocol
 
 from ..errors import PayloadValidationError, UnknownVendorError, VendorDefinitionError
 from ._validation import validated
 from .base import AnyVendor, Vendor
 from .schema import BUILTIN, is_builtin
 
-__all__ = ["VENDORS", "get_vendor", "is_builtin", "register_vendor", "registered", "unregister_vendor"]
+__all__ = [
+    "VENDORS",
+    "RegisterVendor",
+    "get_vendor",
+    "is_builtin",
+    "register_vendor",
+    "registered",
+    "unregister_vendor",
+]
 
 _registry: dict[str, AnyVendor] = {}
 
@@ -79,6 +88,13 @@ def registered(vendor: AnyVendor, *, replace: bool = False) -> Iterator[AnyVendo
                 _registry[vendor.name] = previous
             else:
                 del _registry[vendor.name]
+
+
+class RegisterVendor(Protocol):
+    """What the ``jobhooks_vendor`` fixture gives: ``jobhooks_vendor(vendor, replace=False)`` registers, returns it."""
+
+    def __call__(self, vendor: AnyVendor, *, replace: bool = False) -> AnyVendor:
+        """Register ``vendor`` for the test (``replace=True`` stands in for a vendor of the same name)."""
 
 
 def _check_examples(vendor: AnyVendor) -> None:
