@@ -96,16 +96,20 @@ def test_signing_headers_narrow_detection_to_signing_vendors() -> None:
 
 def test_a_named_vendor_skips_detection_and_an_unknown_one_raises() -> None:
     reading = read({"hello": 1}, vendor="telmai")
-    assert reading.vendor == "telmai" and reading.problems
+    assert reading.vendor == "telmai"
+    assert reading.problems
     with pytest.raises(jh.UnknownVendorError):
         read(TELMAI, vendor="nope")
 
 
 def test_drift_is_found_on_first_question_and_explains_enum_problems() -> None:
     extra = read({**TELMAI, "newField": 1})
-    assert extra.outcome == "drift" and [f.kind for f in extra.drift] == ["field"]
+    assert extra.outcome == "drift"
+    assert [f.kind for f in extra.drift] == ["field"]
     value = read({**TELMAI, "status": "ARCHIVED"})
-    assert value.problems and value.breaking == () and value.outcome == "drift"
+    assert value.problems
+    assert value.breaking == ()
+    assert value.outcome == "drift"
 
 
 # --- the recordings' fast path gives the verdict catalog.read gives ----------------------------------------
@@ -150,7 +154,8 @@ def test_the_recordings_fast_path_agrees_with_read(vendor: str | None) -> None:
         fast = judge.payload(copy.deepcopy(item))
         full = read(copy.deepcopy(item), vendor=vendor) if isinstance(item, dict) or vendor else None
         if full is None:
-            assert isinstance(fast, Reading) and fast.outcome == "invalid"
+            assert isinstance(fast, Reading)
+            assert fast.outcome == "invalid"
             continue
         if not isinstance(fast, Reading):
             assert (full.vendor, full.outcome) == (fast.name, "valid"), item

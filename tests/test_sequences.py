@@ -254,4 +254,5 @@ def test_wire_requests_and_anything_holding_one_are_items() -> None:
     assert_job_sequence([Line(r) for r in requests], ["queued", "succeeded"], unified=True)
     # The vendor a holder names is how it is read.
     [obs] = lifecycle_violations([Line(requests[0], "gofetch")])[0]
-    assert obs.vendor == "gofetch" and obs.status is None
+    assert obs.vendor == "gofetch"
+    assert obs.status is None

@@ -209,9 +209,8 @@ def test_registered_with_replace_puts_the_replaced_vendor_back() -> None:
 
 def test_registered_refuses_a_taken_name_and_leaves_it_alone() -> None:
     builtin = VENDORS["telmai"]
-    with pytest.raises(jh.VendorDefinitionError, match="already registered"):
-        with jh.vendors.registered(in_house("telmai")):
-            pass  # pragma: no cover
+    with pytest.raises(jh.VendorDefinitionError, match="already registered"), jh.vendors.registered(in_house("telmai")):
+        pass  # pragma: no cover
     assert VENDORS["telmai"] is builtin
 
 

@@ -255,7 +255,7 @@ def assert_valid_lifecycle(
     state and nothing after it (exact duplicates tolerated only with
     ``allow_duplicates``), status times never go backwards, what a payload says
     of the job's past agrees with the events seen before (the vendor's
-    ``history`` check, such as Tamr's ``statusHistory``), and (with ``complete``)
+    ``history`` check, e.g. of a status history the payload carries), and (with ``complete``)
     the job reached a terminal state.
     """
     __tracebackhide__ = True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..vendors._validation import schema_problems
-from ._payloads import detect_vendor, is_valid, job_state, to_json_object, validate_payload
+from .payloads import detect_vendor, is_valid, job_state, to_json_object, validate_payload
 from .reading import Outcome, Reading, read, read_if_signing
 
 __all__ = [

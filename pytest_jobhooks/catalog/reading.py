@@ -20,8 +20,8 @@ from ..vendors import VENDORS, get_vendor
 from ..vendors._validation import validated
 from ..vendors.base import AnyVendor, JobState, UnifiedStatus
 from ..wire import Request, has_signature_headers
-from ._payloads import EMPTY_BODY, decode_utf8, detect_vendor, looks_like_query, may_be, not_an_object, to_json_object
 from .drift import Finding, Member, find_drift, shape_of
+from .payloads import EMPTY_BODY, decode_utf8, detect_vendor, looks_like_query, may_be, not_an_object, to_json_object
 
 __all__ = ["Outcome", "Reading", "read", "read_if_signing"]
 

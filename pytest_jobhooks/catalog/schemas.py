@@ -21,7 +21,7 @@ __all__ = ["DIALECT", "generate_schema", "generated_files", "load_schema", "sche
 
 
 def schema_path(vendor: str | AnyVendor) -> Path:
-    """The shipped schema file of a built-in vendor (``telmai.schema.json``, ...).
+    """The shipped schema file of a built-in vendor (``<vendor>.schema.json``).
 
     Vendors registered at runtime have no file: use :func:`load_schema` for them.
     """

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from ..catalog import detect_vendor, read, to_json_object
-from ..catalog._payloads import not_an_object
 from ..catalog.drift import Check, Finding, new_fields_check, shape_of
+from ..catalog.payloads import not_an_object
 from ..catalog.reading import Reading
 from ..errors import PayloadValidationError, Problem, UnknownVendorError
 from ..vendors import VENDORS, get_vendor

@@ -14,6 +14,19 @@ from ..vendors._validation import validated
 from ..vendors.base import AnyVendor, JobState
 from ..wire import has_signature_headers
 
+__all__ = [
+    "EMPTY_BODY",
+    "decode_utf8",
+    "detect_vendor",
+    "is_valid",
+    "job_state",
+    "looks_like_query",
+    "may_be",
+    "not_an_object",
+    "to_json_object",
+    "validate_payload",
+]
+
 
 def validate_payload(vendor: str | AnyVendor, payload: object) -> BaseModel:
     """Check ``payload`` against what ``vendor`` documents and return it as the vendor's model.
