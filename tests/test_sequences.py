@@ -256,3 +256,17 @@ def test_wire_requests_and_anything_holding_one_are_items() -> None:
     [obs] = lifecycle_violations([Line(requests[0], "gofetch")])[0]
     assert obs.vendor == "gofetch"
     assert obs.status is None
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: assert_job_sequence([], "PENDING"), "expected must be a list of statuses"),
+        (lambda: assert_job_sequence([], [], unified="yes"), "unified must be True or False"),
+        (lambda: assert_valid_lifecycle(TAMR, complete=1), "complete must be True or False"),
+        (lambda: lifecycle_violations(TAMR, allow_duplicates=None), "allow_duplicates must be True or False"),
+    ],
+)
+def test_argument_misuse_is_an_argument_error(call: Any, message: str) -> None:
+    with pytest.raises(ArgumentError, match=message):
+        call()

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .._checks import check_bool
 from .._json import JsonObject
 from ..catalog.reading import Reading, read
 from ..errors import ArgumentError
@@ -111,6 +112,8 @@ def lifecycle_violations(
     Returns the observations (each with its own problems filled in) and the list
     of all problems as readable lines. See :func:`assert_valid_lifecycle` for the rules.
     """
+    check_bool("complete", complete)
+    check_bool("allow_duplicates", allow_duplicates)
     observations = observe(items, vendor=vendor)
     found = [(obs.index, _problem_line(obs, problem)) for obs in observations for problem in obs.problems]
     for (name, _job), events in _by_job(observations).items():
@@ -215,6 +218,9 @@ def assert_job_sequence(
     could not be read are not statuses: they show in the timeline of a failure.
     """
     __tracebackhide__ = True
+    check_bool("unified", unified)
+    if isinstance(expected, (str, bytes)) or not isinstance(expected, Sequence):
+        raise ArgumentError(f"expected must be a list of statuses, not {expected!r}")
     observations = observe(items, vendor=vendor)
     mine = [o for o in observations if o.status and (vendor is None or o.vendor == vendor)]
     jobs = sorted({o.job_id for o in mine if o.job_id})

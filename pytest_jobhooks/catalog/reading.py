@@ -143,15 +143,17 @@ def _read_request(request: Request, spec: AnyVendor | None) -> Reading:
             return _unreadable(spec, Problem("$", EMPTY_BODY))
         query = request.query_lists
         return _judge(spec, dict(request.query), query, query, headers, None)
-    text = decode_utf8(request.body)
-    if isinstance(text, Problem):
-        return _unreadable(spec, text)
-    try:
-        value = decode(text)
-    except ValueError as exc:
-        return _unreadable(spec, Problem("$", str(exc)))
+    value = request.json  # parsed once per request (cached), whoever asks first
+    if value is None:  # not JSON (a JSON null body is too, and reads so below)
+        text = decode_utf8(request.body)
+        if isinstance(text, Problem):
+            return _unreadable(spec, text)
+        try:
+            value = decode(text)  # type: ignore[assignment]
+        except ValueError as exc:
+            return _unreadable(spec, Problem("$", str(exc)))
     if not isinstance(value, dict):
-        return Reading(spec.name if spec else None, None, (Problem("$", not_an_object(value)),), json=value)  # type: ignore[arg-type]
+        return Reading(spec.name if spec else None, None, (Problem("$", not_an_object(value)),), json=value)
     return _judge(spec, value, value, None, headers, value)
 
 

@@ -7,7 +7,6 @@ needs nothing above them; :mod:`pytest_jobhooks.catalog.schemas` offers the same
 from __future__ import annotations
 
 import copy
-import json
 import sys
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING
 from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import CoreSchema
 
-from .._json import JsonObject, JsonValue
+from .._json import JsonObject, JsonValue, decode
 from ..errors import JobhooksError
 
 if TYPE_CHECKING:
@@ -132,7 +131,7 @@ def _referenced(body: JsonObject) -> Iterator[JsonObject]:
 @cache
 def _read(path: Path) -> JsonObject:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = decode(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise JobhooksError(f"cannot read schema {path}: {exc}") from None
     if not isinstance(data, dict):
