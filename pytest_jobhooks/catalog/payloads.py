@@ -177,10 +177,10 @@ def _from_query(vendor: AnyVendor, mapping: Mapping[str, object]) -> JsonObject:
 
 def _loose_object(payload: object) -> JsonObject | None:
     if isinstance(payload, (bytes, bytearray, memoryview)):
-        try:
-            payload = bytes(payload).decode("utf-8")
-        except UnicodeDecodeError:
+        text = decode_utf8(bytes(payload))
+        if isinstance(text, Problem):
             return None
+        payload = text
     if isinstance(payload, str):
         try:
             payload = decode(payload)
