@@ -19,6 +19,16 @@ from datetime import datetime
 from ..errors import FactoryError
 from .base import JsonObject, UnifiedStatus
 
+__all__ = [
+    "JobHistory",
+    "VendorFactory",
+    "bool_option",
+    "check_outcome_option",
+    "int_option",
+    "random_token",
+    "random_uuid",
+]
+
 _ALPHANUMERIC = string.ascii_letters + string.digits
 
 

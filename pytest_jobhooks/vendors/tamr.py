@@ -22,6 +22,8 @@ from ._fields import NonEmptyStr, Rfc3339, VendorModel
 from .base import DeliveryStyle, JobEvent, JsonObject, JsonValue, Lifecycle, UnifiedStatus, Vendor
 from .factory import JobHistory, VendorFactory, bool_option, check_outcome_option
 
+__all__ = ["VENDOR", "TamrCloudEvent", "TamrError", "TamrJobEvent", "TamrStatus"]
+
 TamrState = Literal["PENDING", "RUNNING", "STOPPING", "DONE"]
 TamrJobType = Literal[
     "LOAD_SOURCE", "UPDATE_DATA_PRODUCT", "UPDATE_WORKFLOW", "PUBLISH_CONFIGURATION", "PUBLISH_DESTINATION"
@@ -218,8 +220,7 @@ def _unwrap(payload: JsonObject) -> JsonObject:
 
 def _history(event: JobEvent, before: Sequence[JobEvent]) -> Iterable[str]:
     # statusHistory must be a legal path to the current state, holding every earlier state seen, when it was entered.
-    shape = _unwrap(event.payload or {})
-    history = shape.get("statusHistory")
+    history = _unwrap(event.payload or {}).get("statusHistory")
     if not isinstance(history, list):
         return
     entries = [(h.get("state"), h.get("stateStartTime")) for h in history if isinstance(h, dict)]
@@ -227,14 +228,10 @@ def _history(event: JobEvent, before: Sequence[JobEvent]) -> Iterable[str]:
         if a != b and not VENDOR.lifecycle.is_legal(str(a), str(b)):
             yield f"statusHistory has an illegal move {a} -> {b}"
     for earlier in before:
-        seen = (earlier.status, _start_time(earlier.payload))
+        status = _unwrap(earlier.payload or {}).get("status")
+        seen = (earlier.status, status.get("stateStartTime") if isinstance(status, dict) else None)
         if earlier.status != event.status and seen not in entries:
             yield f"statusHistory lacks {earlier.status} at {seen[1]} seen in #{earlier.index}"
-
-
-def _start_time(payload: JsonObject | None) -> object:
-    status = _unwrap(payload or {}).get("status")
-    return status.get("stateStartTime") if isinstance(status, dict) else None
 
 
 def _unified(event: TamrJobEvent) -> UnifiedStatus:

@@ -17,6 +17,8 @@ from ._fields import Count, NonEmptyStr, Rfc3339, VendorModel
 from .base import DeliveryStyle, JsonObject, Lifecycle, Vendor
 from .factory import JobHistory, VendorFactory, random_token
 
+__all__ = ["VENDOR", "TensorlakeJobEvent", "TensorlakeUsage"]
+
 TensorlakeStatus = Literal["pending", "failure", "successful"]
 
 EVENT_TYPES = {

@@ -17,6 +17,8 @@ from ._fields import NonEmptyStr, VendorModel
 from .base import DeliveryStyle, JsonObject, JsonValue, Lifecycle, Vendor
 from .factory import JobHistory, VendorFactory, random_token
 
+__all__ = ["VENDOR", "TensorlakeWorkflowEvent"]
+
 FunctionStatus = Literal["success", "failure"]
 
 
