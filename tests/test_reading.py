@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import pytest_jobhooks as jh
-from pytest_jobhooks.catalog import Reading, read
+from pytest_jobhooks.catalog import Reading, read, read_if_signing
 from pytest_jobhooks.recordings._judge import Judge
 from pytest_jobhooks.signing import sign
 from pytest_jobhooks.vendors import VENDORS
@@ -169,3 +169,14 @@ def _problems(vendor: str, payload: object) -> tuple[jh.Problem, ...]:
     with pytest.raises(jh.PayloadValidationError) as info:
         jh.validate_payload(vendor, payload)
     return info.value.errors
+
+
+@pytest.mark.parametrize("vendor", sorted(VENDORS))
+def test_read_if_signing_reads_only_what_may_come_from_a_signing_vendor(vendor: str) -> None:
+    import json
+
+    for example in VENDORS[vendor].examples.values():
+        reading = read_if_signing(post(json.dumps(example).encode()))
+        signs = VENDORS[vendor].delivery.signing is not None
+        assert (reading is not None and reading.from_signing_vendor) == signs
+    assert read_if_signing(post(b'{"hello": 1}')) is None

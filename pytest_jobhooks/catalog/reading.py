@@ -67,6 +67,11 @@ class Reading:
         return self.job_state.unified if self.job_state is not None else None
 
     @property
+    def from_signing_vendor(self) -> bool:
+        """Whether it was read as a vendor that signs its deliveries (a missing signature then matters)."""
+        return self.spec is not None and self.spec.delivery.signing is not None
+
+    @property
     def drift(self) -> tuple[Finding, ...]:
         """Every field and enum value in the payload the vendor's schema does not document."""
         found = self._drift

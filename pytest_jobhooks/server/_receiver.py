@@ -162,7 +162,7 @@ def _judge(settings: Settings, request: Request, signed: bool) -> tuple[Verdict,
     reading = None
     if expected is None:
         reading = read_if_signing(request)
-        expected = reading is not None and reading.spec is not None and reading.spec.delivery.signing is not None
+        expected = reading is not None and reading.from_signing_vendor
     if expected:
         return ("missing", "missing-header", "no svix-signature or webhook-signature header"), reading
     return (None, None, None), reading
