@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,28 +16,24 @@ from jobwatch.store import JobStore
 from jobwatch_vendor import JOBWATCH
 from werkzeug.serving import make_server
 
-from pytest_jobhooks import VENDORS, CaptureServer, new_secret, register_vendor, unregister_vendor
+from pytest_jobhooks import VENDORS, CaptureServer, new_secret
+from pytest_jobhooks.vendors import RegisterVendor
 
 HERE = Path(__file__).parent
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
-    """Make jobwatch's own webhook a vendor pytest-jobhooks knows, while each item of this folder runs.
+@pytest.fixture(autouse=True)
+def jobwatch_vendor(jobhooks_vendor: RegisterVendor) -> None:
+    """Make jobwatch's own webhook a vendor pytest-jobhooks knows, while each test of this folder runs.
 
-    Registered per item rather than for the whole session, so that other tests
+    Registered per test rather than for the whole session, so that other tests
     run in the same process (``pytest tests examples``) see only the built-in
-    vendors. The hook wraps setup, call, teardown and reports, so the capture
-    server, the assertions, ``--jobhooks`` and the recordings all see it.
+    vendors. ``jobhooks_vendor`` keeps it registered until the test's reports
+    are made, so the capture server, the assertions, ``--jobhooks`` and the
+    recordings all see it.
     """
-    added = item.path.is_relative_to(HERE) and JOBWATCH.name not in VENDORS
-    if added:
-        register_vendor(JOBWATCH)
-    try:
-        yield
-    finally:
-        if added:
-            unregister_vendor(JOBWATCH.name)
+    if JOBWATCH.name not in VENDORS:
+        jobhooks_vendor(JOBWATCH)
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from .catalog._reading import Content
+from .catalog.reading import Reading, read
+from .errors import Problem
 from .wire import Headers, Request
 
 if TYPE_CHECKING:
-    from .errors import Problem
     from .vendors.base import JobState, JsonObject, JsonValue, UnifiedStatus
 
 __all__ = ["Delivery", "Response", "SignatureVerdict"]
@@ -56,13 +56,7 @@ class Delivery:
     signature_reason: str | None = None
     signature_message: str | None = None
     transport_error: str | None = None
-    _content: Content | None = field(default=None, compare=False)
-
-    def __post_init__(self) -> None:
-        if self._content is None:
-            request = self.request
-            content = Content(request.method, request.body, request.query_string, request.headers, self.transport_error)
-            object.__setattr__(self, "_content", content)
+    _reading: Reading | None = field(default=None, compare=False)
 
     @property
     def method(self) -> str:
@@ -97,35 +91,41 @@ class Delivery:
         return moment
 
     @property
-    def _reader(self) -> Content:
-        content = self._content
-        assert content is not None  # set by __post_init__
-        return content
+    def reading(self) -> Reading:
+        """What the catalog makes of the delivery (:func:`pytest_jobhooks.catalog.read`), worked out once."""
+        reading = self._reading
+        if reading is None:
+            if self.transport_error is not None:
+                reading = Reading(None, None, (Problem("$", self.transport_error),))
+            else:
+                reading = read(self.request)
+            object.__setattr__(self, "_reading", reading)
+        return reading
 
     @property
     def query(self) -> dict[str, str]:
         """The query parameters, each with its first value (``query_string`` holds them all)."""
-        return dict(self._reader.query)
+        return self.request.query
 
     @property
     def json(self) -> JsonValue | None:
         """The body parsed as JSON, or None when it is empty or not JSON (see ``errors``)."""
-        return self._reader.parsed.json
+        return self.reading.json
 
     @property
     def payload(self) -> JsonObject | None:
         """The JSON object the delivery carries: the body, or for a body-less delivery its query parameters."""
-        return self._reader.parsed.payload
+        return self.reading.payload
 
     @property
     def vendor(self) -> str | None:
         """The vendor the delivery looks like it came from, or None."""
-        return self._reader.vendor
+        return self.reading.vendor
 
     @property
     def job_state(self) -> JobState | None:
         """The job's state as the vendor's catalog entry reads it, or None unless the payload is valid."""
-        return self._reader.reading.state
+        return self.reading.job_state
 
     @property
     def job_id(self) -> str | None:
@@ -148,7 +148,7 @@ class Delivery:
     @property
     def problems(self) -> tuple[Problem, ...]:
         """Everything wrong with the payload (read, parse or schema problems); empty when it is valid."""
-        return self._reader.reading.problems
+        return self.reading.problems
 
     @property
     def errors(self) -> list[str]:

@@ -12,6 +12,7 @@ __all__ = ["pytest_plugins"]
 pytest_plugins = [
     "pytest_jobhooks._plugin.options",
     "pytest_jobhooks._plugin.seeds",
+    "pytest_jobhooks._plugin.vendors",
     "pytest_jobhooks._plugin.factories",
     "pytest_jobhooks._plugin.server",
     "pytest_jobhooks._plugin.sender",

@@ -23,11 +23,12 @@ import random
 import re
 import secrets
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Literal, get_args
 
 from .errors import SignatureError
+from .wire import has_signature_headers
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -56,7 +57,6 @@ Body = bytes | bytearray | memoryview | str
 Timestamp = datetime | int | float
 
 _PARTS = ("id", "timestamp", "signature")
-_ALL_SIGNING_HEADERS = frozenset(f"{prefix}-{part}" for prefix in get_args(HeaderPrefix) for part in _PARTS)
 _SECRET_PREFIX = "whsec_"
 _SECRET_BYTES = 24  # the size of the secrets Svix issues
 _DIGITS = re.compile(r"[0-9]+")
@@ -184,11 +184,6 @@ def forged_headers(
         headers[f"{prefix}-signature"] = headers[f"{prefix}-signature"].replace(",", "", 1)
         return headers
     raise SignatureError("bad-kind", f"unknown forgery kind {kind!r}; known kinds: {', '.join(FORGERIES)}")
-
-
-def has_signature_headers(headers: Iterable[str]) -> bool:
-    """Whether any ``svix-*`` / ``webhook-*`` signing header is among ``headers`` (a mapping or names, any case)."""
-    return not _ALL_SIGNING_HEADERS.isdisjoint(map(str.lower, headers))
 
 
 def _signature_headers(headers: Mapping[str, str]) -> tuple[str, str, str]:

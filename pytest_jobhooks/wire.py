@@ -16,9 +16,21 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from ._json import JsonValue, decode
 
-__all__ = ["Headers", "Request"]
+__all__ = ["SIGNATURE_HEADER_PREFIXES", "Headers", "Request", "has_signature_headers"]
 
 _PATH_SAFE = "/!$&'()*+,;=:@%"
+
+SIGNATURE_HEADER_PREFIXES = ("svix", "webhook")
+"""The prefixes of Svix's signing headers: ``svix-id``/``-timestamp``/``-signature`` and ``webhook-*``."""
+
+_SIGNING_HEADERS = frozenset(
+    f"{prefix}-{part}" for prefix in SIGNATURE_HEADER_PREFIXES for part in ("id", "timestamp", "signature")
+)
+
+
+def has_signature_headers(headers: Iterable[str]) -> bool:
+    """Whether any ``svix-*`` / ``webhook-*`` signing header is among ``headers`` (a mapping or names, any case)."""
+    return not _SIGNING_HEADERS.isdisjoint(map(str.lower, headers))
 
 
 class Headers(Mapping[str, str]):

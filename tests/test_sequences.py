@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from pytest_jobhooks.assertions import assert_job_sequence, assert_valid_lifecycle, lifecycle_violations, timeline
+from pytest_jobhooks.errors import ArgumentError
 
 TELMAI = {"tenant": "acme", "source": "src-1", "jobId": "j1", "details": ""}
 
@@ -97,11 +98,11 @@ def test_json_text_and_bytes_items() -> None:
 def test_unreadable_items_are_not_statuses_but_show_in_the_timeline() -> None:
     with pytest.raises(AssertionError) as info:
         assert_job_sequence([*telmai("PREPARING"), {"what": "ever"}], ["PREPARING", "FINISHED"])
-    assert "no registered vendor sends this payload" in failure(info)
+    assert "matches no known vendor's payload (fields: what)" in failure(info)
 
 
 def test_items_must_be_a_list_of_deliveries() -> None:
-    with pytest.raises(TypeError, match="got dict"):
+    with pytest.raises(ArgumentError, match="got dict"):
         assert_job_sequence(TAMR[0], ["PENDING"])
 
 
@@ -219,3 +220,53 @@ def test_sender_reports_and_recorded_lines_are_items_too(jobhooks_server: object
     ]
     assert_job_sequence(recorded, ["running", "succeeded"], unified=True)
     assert_valid_lifecycle(recorded)
+
+
+# --- what the assertions take ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("call", [lambda: timeline(3), lambda: assert_job_sequence(3, ["PENDING"])])
+def test_a_non_list_is_an_argument_error(call: Any) -> None:
+    with pytest.raises(ArgumentError, match="got int"):
+        call()
+
+
+def test_wire_requests_and_anything_holding_one_are_items() -> None:
+    import json
+    from dataclasses import dataclass
+    from datetime import datetime, timedelta, timezone
+
+    from pytest_jobhooks.wire import Request
+
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    requests = [
+        Request("POST", "/", body=json.dumps(p).encode(), time=start + timedelta(seconds=i))
+        for i, p in enumerate(telmai("PREPARING", "FINISHED"))
+    ]
+    assert_job_sequence(requests, ["PREPARING", "FINISHED"])
+    assert "+1.000s" in timeline(requests)
+
+    @dataclass
+    class Line:
+        request: Request
+        vendor: str | None = None
+
+    assert_job_sequence([Line(r) for r in requests], ["queued", "succeeded"], unified=True)
+    # The vendor a holder names is how it is read.
+    [obs] = lifecycle_violations([Line(requests[0], "gofetch")])[0]
+    assert obs.vendor == "gofetch"
+    assert obs.status is None
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: assert_job_sequence([], "PENDING"), "expected must be a list of statuses"),
+        (lambda: assert_job_sequence([], [], unified="yes"), "unified must be True or False"),
+        (lambda: assert_valid_lifecycle(TAMR, complete=1), "complete must be True or False"),
+        (lambda: lifecycle_violations(TAMR, allow_duplicates=None), "allow_duplicates must be True or False"),
+    ],
+)
+def test_argument_misuse_is_an_argument_error(call: Any, message: str) -> None:
+    with pytest.raises(ArgumentError, match=message):
+        call()

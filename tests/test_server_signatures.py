@@ -6,9 +6,9 @@ import json
 
 import httpx
 import pytest
+from pytest_jobhooks.catalog._reading import Content
 
 from pytest_jobhooks.catalog import detect_vendor
-from pytest_jobhooks.catalog._reading import Content
 from pytest_jobhooks.errors import ServerError
 from pytest_jobhooks.server import CaptureServer
 from pytest_jobhooks.signing import FORGERIES, forged_headers

@@ -188,3 +188,98 @@ def test_delivery_styles_as_documented() -> None:
         "gofetch": ("GET", "query", None),
     }
     assert [alt.method for alt in VENDORS["gofetch"].delivery.alternatives] == ["POST"]
+
+
+# --- registered() and the jobhooks_vendor fixture -------------------------------------------------------
+
+
+def test_registered_registers_for_the_block_only() -> None:
+    with jh.vendors.registered(in_house()) as vendor:
+        assert VENDORS["inhouse"] is vendor
+    assert "inhouse" not in VENDORS
+
+
+def test_registered_with_replace_puts_the_replaced_vendor_back() -> None:
+    builtin = VENDORS["telmai"]
+    stand_in = in_house("telmai")
+    with jh.vendors.registered(stand_in, replace=True):
+        assert VENDORS["telmai"] is stand_in
+    assert VENDORS["telmai"] is builtin
+
+
+def test_registered_refuses_a_taken_name_and_leaves_it_alone() -> None:
+    builtin = VENDORS["telmai"]
+    with pytest.raises(jh.VendorDefinitionError, match="already registered"), jh.vendors.registered(in_house("telmai")):
+        pass  # pragma: no cover
+    assert VENDORS["telmai"] is builtin
+
+
+def test_registered_unregisters_when_the_block_raises() -> None:
+    with pytest.raises(RuntimeError), jh.vendors.registered(in_house()):
+        raise RuntimeError
+    assert "inhouse" not in VENDORS
+
+
+def test_the_fixture_registers_for_one_test(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        "from pydantic import BaseModel\n"
+        "import pytest_jobhooks as jh\n"
+        "class Job(BaseModel):\n"
+        "    run: str\n"
+        "    phase: str\n"
+        "VENDOR = jh.Vendor(name='mine', title='Mine', model=Job,\n"
+        "    lifecycle=jh.Lifecycle(states=('A', 'B'), initial={'A'}, transitions={'A': {'B'}}, terminal={'B'},\n"
+        "        unified={'A': 'running', 'B': 'succeeded'}),\n"
+        "    delivery=jh.DeliveryStyle(), job_id=lambda m: m.run, status=lambda m: m.phase)\n"
+    )
+    pytester.makepyfile(
+        "from conftest import VENDOR\n"
+        "from pytest_jobhooks.vendors import VENDORS\n"
+        "from pytest_jobhooks import assert_job_sequence\n"
+        "def test_first(jobhooks_vendor):\n"
+        "    assert jobhooks_vendor(VENDOR) is VENDOR and VENDORS['mine'] is VENDOR\n"
+        "    assert_job_sequence([{'run': 'r', 'phase': 'A'}, {'run': 'r', 'phase': 'B'}], ['A', 'B'])\n"
+        "def test_second():\n"
+        "    assert 'mine' not in VENDORS\n"
+    )
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)
+    assert "mine" not in VENDORS
+
+
+# --- hooks a registered vendor uses like the built-in ones ---------------------------------------------
+
+
+def test_job_id_fields_name_where_an_invalid_payload_keeps_its_job() -> None:
+    vendor = in_house(job_id_fields=("run",))
+    reading = jh.catalog.read({"run": "r-9", "phase": "LOST", "cluster": "x"}, vendor=vendor)
+    assert (reading.job_state, reading.job_id) == (None, "r-9")
+    assert in_house().loose_job_id({"run": "r-9"}) is None  # no job_id field in the model, none named
+
+
+def test_a_history_hook_is_asked_for_every_event_with_the_ones_before() -> None:
+    seen: list[tuple[int, list[int]]] = []
+
+    def history(event: jh.vendors.base.JobEvent, before: object) -> list[str]:
+        earlier = [e.index for e in before]  # type: ignore[attr-defined]
+        seen.append((event.index, earlier))
+        return ["too soon"] if event.status == "OK" and not earlier else []
+
+    with jh.vendors.registered(in_house(history=history)):
+        _, problems = jh.assertions.lifecycle_violations([{"run": "r", "phase": "OK", "cluster": "c"}])
+        assert problems == ["#1 inhouse job r: too soon"]
+        jh.assertions.assert_valid_lifecycle(
+            [{"run": "r", "phase": p, "cluster": "c"} for p in ("SUBMITTED", "RUNNING", "OK")]
+        )
+    assert seen[-3:] == [(1, []), (2, [1]), (3, [1, 2])]
+
+
+def test_unknown_vendor_names_raise_unknown_vendor_error_everywhere() -> None:
+    for call in (
+        lambda: jh.catalog.read({}, vendor="nope"),
+        lambda: jh.assertions.timeline([], vendor="nope"),
+        lambda: jh.assertions.assert_job_sequence([], [], vendor="nope"),
+        lambda: jh.assertions.lifecycle_violations([], vendor="nope"),
+        lambda: jh.catalog.validate_payload("nope", {}),
+    ):
+        with pytest.raises(jh.UnknownVendorError):
+            call()

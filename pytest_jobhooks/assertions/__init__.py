@@ -10,13 +10,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import pairwise
-from typing import Any
 
-from ..catalog import detect_vendor, to_json_object
-from ..errors import PayloadValidationError
+from .._checks import check_bool
+from .._json import JsonObject
+from ..catalog.reading import Reading, read
+from ..errors import ArgumentError
 from ..vendors import get_vendor
-from ..vendors.base import JsonObject
+from ..wire import Request
+
+__all__ = [
+    "Observation",
+    "assert_job_sequence",
+    "assert_valid_lifecycle",
+    "lifecycle_violations",
+    "observe",
+    "schema_violations",
+    "timeline",
+]
 
 
 @dataclass
@@ -36,92 +46,58 @@ class Observation:
     payload: JsonObject | None = None
     problems: list[str] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, index: int, reading: Reading, arrived: datetime | None = None) -> Observation:
+        """The observation of the ``index``-th item, read as ``reading``."""
+        state = reading.job_state
+        return cls(
+            index,
+            reading.vendor,
+            reading.job_id,
+            reading.status,
+            reading.unified,
+            state.time if state is not None else None,
+            arrived,
+            reading.payload,
+            [str(problem) for problem in reading.problems],
+        )
+
 
 def observe(items: object, *, vendor: str | None = None) -> list[Observation]:
     """Turn a capture server, a list of deliveries or a list of payloads into :class:`Observation` objects.
 
-    Items may be captured ``Delivery`` objects, the sender's ``DeliveryReport`` objects
-    (their payload), recorded deliveries (``RecordedDelivery``), or payload mappings,
-    JSON text or bytes; payloads are detected (or read as ``vendor``) and validated here.
+    Items may be :class:`~pytest_jobhooks.wire.Request` objects, anything holding
+    one as ``.request`` (captured ``Delivery`` objects, recorded deliveries, whose
+    ``.vendor`` is a hint), the sender's reports (their ``.payload`` and ``.vendor``),
+    or payload mappings, JSON text or bytes; each is read by :func:`pytest_jobhooks.catalog.read`
+    (as ``vendor`` when given).
     """
     records = getattr(items, "deliveries", items)
     if isinstance(records, (Mapping, str, bytes)) or not isinstance(records, Iterable):
-        raise TypeError(f"expected a capture server or a list of deliveries or payloads, got {type(records).__name__}")
-    return [_observe_one(i, item, vendor) for i, item in enumerate(records, start=1)]
-
-
-def _observe_one(index: int, item: object, vendor: str | None) -> Observation:
-    from ..deliveries import Delivery
-    from ..recordings import RecordedDelivery
-
-    if isinstance(item, Delivery):
-        return _from_delivery(index, item, vendor)
-    if isinstance(item, RecordedDelivery):
-        # A line of a recording: its body, or for a query-string delivery its query.
-        vendor = vendor or item.vendor
-        item = item.body if item.body is not None else (item.query or None)
-    elif hasattr(item, "payload") and hasattr(item, "attempts"):
-        # What the sender returns (a DeliveryReport, e.g. from jobhooks_sender.sent): the payload it sent.
-        vendor = vendor or getattr(item, "vendor", None)
-        item = getattr(item, "payload", None)
-    name = vendor or detect_vendor(item)
-    if name is None:
-        return Observation(index, None, None, None, None, problems=["no registered vendor sends this payload"])
-    return _from_payload(index, item, name)
-
-
-def _from_payload(index: int, payload: object, name: str, arrived: datetime | None = None) -> Observation:
-    from ..catalog import validate_payload
-
-    spec = get_vendor(name)
-    try:
-        data = to_json_object(spec, payload)
-        state = spec.state_of(validate_payload(spec, data))
-    except PayloadValidationError as exc:
-        data_or_none = payload if isinstance(payload, dict) else None
-        return Observation(
-            index,
-            name,
-            _loose_job_id(data_or_none),
-            None,
-            None,
-            None,
-            arrived,
-            data_or_none,
-            [str(p) for p in exc.errors],
+        raise ArgumentError(
+            f"expected a capture server or a list of deliveries or payloads, got {type(records).__name__}"
         )
-    return Observation(index, name, state.job_id, state.status, state.unified, state.time, arrived, data)
+    if vendor is not None:
+        get_vendor(vendor)  # an unknown name is a usage error, whatever the items
+    return [Observation.of(i, *_reading(item, vendor)) for i, item in enumerate(records, start=1)]
 
 
-def _from_delivery(index: int, delivery: Any, vendor: str | None) -> Observation:
-    # A captured Delivery already knows its vendor, job state and problems (worked out once, cached):
-    # reading them keeps the assertion and the capture server in agreement, and costs nothing twice.
-    arrived = delivery.received_at if isinstance(getattr(delivery, "received_at", None), datetime) else None
-    detected = getattr(delivery, "vendor", None)
-    name = vendor or detected
-    payload = getattr(delivery, "payload", None)  # the JSON body, or a body-less delivery's query parameters
-    if name is None or payload is None:
-        problems = [str(p) for p in getattr(delivery, "problems", ())] or ["no registered vendor sends this payload"]
-        return Observation(index, name, None, None, None, arrived=arrived, payload=payload, problems=problems)
-    if name != detected or not hasattr(delivery, "job_state"):
-        return _from_payload(index, payload, name, arrived)
-    state = delivery.job_state
-    if state is None:
-        problems = [str(p) for p in delivery.problems]
-        return Observation(index, name, _loose_job_id(payload), None, None, None, arrived, payload, problems)
-    return Observation(index, name, state.job_id, state.status, state.unified, state.time, arrived, payload)
-
-
-def _loose_job_id(payload: JsonObject | None) -> str | None:
-    # An invalid payload still belongs to a job when its id field can be read.
-    if not payload:
-        return None
-    data = payload.get("data") if isinstance(payload.get("data"), dict) else payload
-    for key in ("jobId", "job_id", "invocation_id"):
-        value = data.get(key) if isinstance(data, dict) else None
-        if isinstance(value, str) and value:
-            return value
-    return None
+def _reading(item: object, vendor: str | None) -> tuple[Reading, datetime | None]:
+    if isinstance(item, Request):
+        return read(item, vendor=vendor), item.time
+    request = getattr(item, "request", None)
+    if isinstance(request, Request):
+        known = getattr(item, "reading", None)
+        # A captured delivery already read itself (cached): reusing it keeps server and assertions in agreement.
+        if isinstance(known, Reading) and (vendor is None or known.vendor == vendor):
+            return known, request.time
+        hint = vendor or getattr(item, "vendor", None)
+        return read(request, vendor=hint if isinstance(hint, str) else None), request.time
+    if hasattr(item, "payload") and hasattr(item, "attempts"):
+        # What the sender returns (a DeliveryReport, e.g. from jobhooks_sender.sent): the payload it sent.
+        hint = vendor or getattr(item, "vendor", None)
+        return read(getattr(item, "payload", None), vendor=hint if isinstance(hint, str) else None), None
+    return read(item, vendor=vendor), None
 
 
 def lifecycle_violations(
@@ -136,6 +112,8 @@ def lifecycle_violations(
     Returns the observations (each with its own problems filled in) and the list
     of all problems as readable lines. See :func:`assert_valid_lifecycle` for the rules.
     """
+    check_bool("complete", complete)
+    check_bool("allow_duplicates", allow_duplicates)
     observations = observe(items, vendor=vendor)
     found = [(obs.index, _problem_line(obs, problem)) for obs in observations for problem in obs.problems]
     for (name, _job), events in _by_job(observations).items():
@@ -170,7 +148,8 @@ def _by_job(observations: Iterable[Observation]) -> dict[tuple[str, str], list[O
 def _job_problems(
     name: str, events: list[Observation], *, complete: bool, allow_duplicates: bool
 ) -> Iterable[tuple[Observation, str]]:
-    life = get_vendor(name).lifecycle
+    spec = get_vendor(name)
+    life = spec.lifecycle
     previous: Observation | None = None
     terminal: Observation | None = None
     latest_time: datetime | None = None
@@ -189,36 +168,13 @@ def _job_problems(
             if latest_time is not None and obs.time < latest_time:
                 yield obs, f"time went backwards: {obs.time.isoformat()} after {latest_time.isoformat()}"
             latest_time = max(latest_time or obs.time, obs.time)
-        if name == "tamr":
-            yield from ((obs, p) for p in _tamr_history_problems(obs, events[: events.index(obs)], life.is_legal))
+        if spec.history is not None:
+            yield from ((obs, p) for p in spec.history(obs, events[: events.index(obs)]))
         if life.is_terminal(obs.status) and terminal is None:
             terminal = obs
         previous = obs
     if complete and terminal is None and previous is not None:
         yield previous, f"never reached a terminal state (last: {previous.status})"
-
-
-def _tamr_history_problems(obs: Observation, before: Sequence[Observation], is_legal: Any) -> Iterable[str]:
-    payload = obs.payload or {}
-    event = payload.get("data") if "specversion" in payload else payload
-    history = event.get("statusHistory") if isinstance(event, dict) else None
-    if not isinstance(history, list):
-        return
-    entries = [(h.get("state"), h.get("stateStartTime")) for h in history if isinstance(h, dict)]
-    path = [state for state, _ in entries] + [obs.status]
-    for a, b in pairwise(path):
-        if a != b and not is_legal(a, b):
-            yield f"statusHistory has an illegal move {a} -> {b}"
-    for earlier in before:
-        seen = (earlier.status, _start_time(earlier.payload))
-        if earlier.status != obs.status and seen not in entries:
-            yield f"statusHistory lacks {earlier.status} at {seen[1]} seen in #{earlier.index}"
-
-
-def _start_time(payload: JsonObject | None) -> object:
-    event = (payload or {}).get("data") if "specversion" in (payload or {}) else payload
-    status = event.get("status") if isinstance(event, dict) else None
-    return status.get("stateStartTime") if isinstance(status, dict) else None
 
 
 def timeline(items: object, *, vendor: str | None = None) -> str:
@@ -262,8 +218,9 @@ def assert_job_sequence(
     could not be read are not statuses: they show in the timeline of a failure.
     """
     __tracebackhide__ = True
-    if vendor is not None:
-        get_vendor(vendor)  # an unknown name is a usage error, not a failed assertion
+    check_bool("unified", unified)
+    if isinstance(expected, (str, bytes)) or not isinstance(expected, Sequence):
+        raise ArgumentError(f"expected must be a list of statuses, not {expected!r}")
     observations = observe(items, vendor=vendor)
     mine = [o for o in observations if o.status and (vendor is None or o.vendor == vendor)]
     jobs = sorted({o.job_id for o in mine if o.job_id})
@@ -302,13 +259,12 @@ def assert_valid_lifecycle(
 
     Per job id: every payload is valid, every move is legal, exactly one terminal
     state and nothing after it (exact duplicates tolerated only with
-    ``allow_duplicates``), status times never go backwards, Tamr's
-    ``statusHistory`` agrees with the events seen before, and (with ``complete``)
+    ``allow_duplicates``), status times never go backwards, what a payload says
+    of the job's past agrees with the events seen before (the vendor's
+    ``history`` check, e.g. of a status history the payload carries), and (with ``complete``)
     the job reached a terminal state.
     """
     __tracebackhide__ = True
-    if vendor is not None:
-        get_vendor(vendor)
     observations, problems = lifecycle_violations(
         items, vendor=vendor, complete=complete, allow_duplicates=allow_duplicates
     )

@@ -16,6 +16,8 @@ from typing import Literal, Union
 
 from ..vendors.base import AnyVendor
 
+__all__ = ["Check", "Finding", "Member", "Node", "Part", "find_drift", "new_fields_check", "shape_of"]
+
 Part = str | int
 """One step of a path: an object key or an array index."""
 

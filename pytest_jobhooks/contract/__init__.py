@@ -30,6 +30,16 @@ if TYPE_CHECKING:
     from ..deliveries import Delivery
     from ..sender import BatchReport, DeliveryReport
 
+__all__ = [
+    "OPT_OUT",
+    "CapturedStream",
+    "ContractCheck",
+    "ContractSummary",
+    "Mode",
+    "VendorCounts",
+    "check_test",
+]
+
 Mode = Literal["full", "schema"]
 """What contract mode checks: payloads and lifecycles (``"full"``), or payloads only (``"schema"``)."""
 

@@ -1,44 +1,31 @@
-"""The verdict on one recorded payload: valid, drift or invalid, with the vendor and the problems.
+"""The verdict on one recorded payload, fast: the same :class:`~pytest_jobhooks.catalog.Reading` as ``catalog.read``.
 
 Fast path: the vendor's pydantic adapter (compiled, strict, and at least as
 strict as the JSON Schema) decides valid-or-not; a valid payload is then only
 walked for undeclared fields. Only a payload the adapter rejects pays for
-``validate_payload`` (jsonschema), which produces the ``JSON-path: message``
-problems; the enum errors among them whose value drift explains are drift, not
-problems.
+:func:`~pytest_jobhooks.catalog.read` (jsonschema), whose ``outcome`` and
+``breaking`` problems tell drift from breakage.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
 
 from pydantic import ValidationError
 
-from ..catalog import detect_vendor, json_path, json_type, to_json_object, validate_payload
-from ..catalog.drift import Check, Finding, Member, find_drift, new_fields_check, shape_of
+from ..catalog import detect_vendor, read, to_json_object
+from ..catalog.drift import Check, Finding, new_fields_check, shape_of
+from ..catalog.payloads import not_an_object
+from ..catalog.reading import Reading
 from ..errors import PayloadValidationError, Problem, UnknownVendorError
 from ..vendors import VENDORS, get_vendor
 from ..vendors.base import AnyVendor
-
-Outcome = Literal["valid", "drift", "invalid"]
-"""A payload's verdict: valid, drift (only undeclared fields / undocumented values) or invalid."""
 
 UNKNOWN_VENDOR = "cannot tell which vendor sent this payload (name it with --jobhooks-vendor or validate --vendor)"
 
 # Enough for every key order of every payload shape a real recording holds; cleared when full.
 _MEMO_SIZE = 4096
-
-
-@dataclass(frozen=True)
-class Judgement:
-    """A payload that is not simply valid: who sent it (None: unknown), the outcome, and why."""
-
-    vendor: str | None
-    outcome: Outcome
-    problems: tuple[Problem, ...] = ()
-    findings: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,23 +35,32 @@ class _Plan:
     spec: AnyVendor
     validate: Callable[[object], object]
     new_fields: Check
-    query: bool  # a mapping may be query parameters (validate_payload reads it so)
+    query: bool  # a mapping may be query parameters (to_json_object reads it so)
+
+
+def unknown(problem: str = UNKNOWN_VENDOR, vendor: str | None = None) -> Reading:
+    """The reading of a line that cannot be judged (unknown vendor, unreadable line)."""
+    return Reading(vendor, None, (Problem("$", problem),))
 
 
 class Judge:
-    """Judges payloads one by one; remembers which vendor each payload shape (its keys) belongs to."""
+    """Judges payloads one by one; remembers which vendor each payload shape (its keys) belongs to.
+
+    A clean valid payload gives its vendor object (the common case allocates
+    nothing); anything else a :class:`Reading` whose ``outcome`` is ``drift`` or ``invalid``.
+    """
 
     def __init__(self, vendor: AnyVendor | None) -> None:
         self.vendor = vendor
         self._plans: dict[AnyVendor, _Plan] = {}
         self._memo: dict[tuple[str, ...], _Plan] = {}
 
-    def payload(self, value: object) -> Judgement | AnyVendor:
-        """Judge a bare payload; a clean valid one gives its vendor (so the common case allocates nothing)."""
+    def payload(self, value: object) -> Reading | AnyVendor:
+        """Judge a bare payload."""
         if self.vendor is not None:
             return self.check(self.vendor, value)
         if type(value) is not dict:
-            return Judgement(None, "invalid", (Problem("$", f"expected a JSON object, got {json_type(value)}"),))
+            return unknown(not_an_object(value))  # a parsed line: a string here is a JSON string, not JSON text
         key = tuple(value)
         plan = self._memo.get(key)
         if plan is not None:
@@ -76,13 +72,11 @@ class Judge:
                 except (ValidationError, RecursionError):
                     pass
                 else:
-                    findings: list[Finding] = []
-                    plan.new_fields(data, None, findings)
-                    return Judgement(plan.spec.name, "drift", (), tuple(findings)) if findings else plan.spec
+                    return self._clean(plan, data)
         # A new shape, or the remembered vendor rejects the payload: ask detect_vendor.
         name = detect_vendor(value)
         if name is None:
-            return Judgement(None, "invalid", (Problem("$", UNKNOWN_VENDOR),))
+            return unknown()
         plan = self._plan(VENDORS[name])
         if len(self._memo) >= _MEMO_SIZE:
             self._memo.clear()
@@ -95,24 +89,24 @@ class Judge:
         body: object,
         headers: Mapping[str, str],
         query: Mapping[str, object],
-    ) -> Judgement | AnyVendor:
+    ) -> Reading | AnyVendor:
         """Judge a recorded delivery's payload: its body (parsed, else raw text), else its query string."""
         spec = self.vendor
         if spec is None and hint is not None:
             try:
                 spec = get_vendor(hint)
             except UnknownVendorError as exc:
-                return Judgement(None, "invalid", (Problem("$", str(exc)),))
+                return unknown(str(exc))
         if spec is None:
             name = detect_vendor(body, headers=headers, query=query)
             if name is None:
-                return Judgement(None, "invalid", (Problem("$", UNKNOWN_VENDOR),))
+                return unknown()
             spec = VENDORS[name]
         if body is None or body == "":
             body = query if query and self._plan(spec).query else ""
         return self.check(spec, body)
 
-    def check(self, spec: AnyVendor, value: object) -> Judgement | AnyVendor:
+    def check(self, spec: AnyVendor, value: object) -> Reading | AnyVendor:
         """Judge ``value`` as a payload of ``spec``."""
         plan = self._plan(spec)
         if type(value) is dict and not plan.query:
@@ -120,11 +114,13 @@ class Judge:
         else:
             try:
                 data = dict(to_json_object(spec, value))
-            except PayloadValidationError as exc:
-                return Judgement(spec.name, "invalid", exc.errors)
-        if self._fast(plan, data):
-            return self._clean(plan, data)
-        return self._slow(spec, data)
+            except PayloadValidationError:
+                return read(value, vendor=spec)
+        try:
+            plan.validate(data)
+        except (ValidationError, RecursionError):
+            return read(data, vendor=spec)
+        return self._clean(plan, data)
 
     def _plan(self, spec: AnyVendor) -> _Plan:
         plan = self._plans.get(spec)
@@ -135,37 +131,15 @@ class Judge:
             plan = self._plans[spec] = _Plan(spec, validate, new_fields_check(shape_of(spec)), query)
         return plan
 
-    def _fast(self, plan: _Plan, data: dict[str, object]) -> bool:
-        try:
-            plan.validate(data)
-        except (ValidationError, RecursionError):
-            return False
-        return True
-
-    def _clean(self, plan: _Plan, data: dict[str, object]) -> Judgement | AnyVendor:
+    def _clean(self, plan: _Plan, data: dict[str, object]) -> Reading | AnyVendor:
         findings: list[Finding] = []
         plan.new_fields(data, None, findings)
-        return Judgement(plan.spec.name, "drift", (), tuple(findings)) if findings else plan.spec
-
-    def _slow(self, spec: AnyVendor, data: dict[str, object]) -> Judgement | AnyVendor:
-        try:
-            findings = tuple(find_drift(shape_of(spec), data))
-        except RecursionError:
-            findings = ()
-        try:
-            validate_payload(spec, data)
-        except PayloadValidationError as exc:
-            problems = exc.errors
-        else:
-            problems = ()
-        drifting = {_concrete(f.parts) for f in findings if f.kind == "value"}
-        real = tuple(p for p in problems if p.path not in drifting)
-        if problems and not real:
-            # The schema saw only undocumented values; the model may know more (it runs after the schema).
-            real = _model_problems(spec, data)
-        if real:
-            return Judgement(spec.name, "invalid", real, findings)
-        return Judgement(spec.name, "drift", (), findings) if findings else spec
+        if not findings:
+            return plan.spec
+        # Drift: the full reading (job state and all), with the findings already made.
+        reading = read(data, vendor=plan.spec)
+        object.__setattr__(reading, "_drift", tuple(findings))
+        return reading
 
 
 def _query_data(spec: AnyVendor, value: dict[str, object]) -> dict[str, object] | None:
@@ -175,23 +149,3 @@ def _query_data(spec: AnyVendor, value: dict[str, object]) -> dict[str, object] 
         return dict(to_json_object(spec, value))
     except PayloadValidationError:
         return None
-
-
-def _model_problems(spec: AnyVendor, data: dict[str, object]) -> tuple[Problem, ...]:
-    target = spec.unwrap(data) if spec.unwrap else data  # type: ignore[arg-type]
-    prefix = next(((key,) for key, value in data.items() if value is target), ()) if target is not data else ()
-    try:
-        spec.model.model_validate(target)
-    except ValidationError as exc:
-        return tuple(
-            Problem(json_path((*prefix, *error["loc"])), error["msg"].removeprefix("Value error, "))
-            for error in exc.errors(include_url=False)
-            if error["type"] != "literal_error"
-        )
-    except RecursionError:
-        return (Problem("$", "nested too deeply"),)
-    return ()
-
-
-def _concrete(parts: tuple[str | int | Member, ...]) -> str:
-    return json_path(part.key if isinstance(part, Member) else part for part in parts)

@@ -14,10 +14,11 @@ from typing import Literal
 
 from .._json import JsonObject, json_path
 from ..catalog.drift import Finding, Member
+from ..catalog.reading import Outcome, Reading
 from ..errors import Problem, RecordingError
 from ..vendors import get_vendor
 from ..vendors.base import AnyVendor
-from ._judge import Judge, Judgement, Outcome
+from ._judge import Judge, unknown
 from ._reader import (
     MAX_LINE_BYTES,
     Source,
@@ -197,7 +198,7 @@ class RecordingChecker:
                 for number, value in read_values(stream, hint, max_line_bytes=self.max_line_bytes):
                     # The common case first: a bare payload that is valid allocates nothing.
                     judged = judge_payload(value) if type(value) is dict and RECORD_KEY not in value else judge(value)
-                    if type(judged) is not Judgement:
+                    if type(judged) is not Reading:
                         clean += 1
                     else:
                         self._count(report, _verdict(judged, label, number), on_bad)
@@ -210,19 +211,19 @@ class RecordingChecker:
     def verdict(self, value: object, *, source: str = "<payload>", line: int = 1) -> LineVerdict:
         """The verdict on one parsed line: a bare payload, or a recorded delivery's JSON object."""
         judged = self._judged(value)
-        if isinstance(judged, Judgement):
+        if isinstance(judged, Reading):
             return _verdict(judged, source, line)
         return LineVerdict(source, line, judged.name, "valid")
 
-    def _judged(self, value: object) -> Judgement | AnyVendor:
+    def _judged(self, value: object) -> Reading | AnyVendor:
         if isinstance(value, Unreadable):
-            return Judgement(self._vendor_name(), "invalid", (Problem("$", value.message),))
+            return unknown(value.message, self._vendor_name())
         if not is_delivery(value):
             return self._judge.payload(value)
         try:
             delivery = RecordedDelivery.from_json(value)  # type: ignore[arg-type]
         except RecordingError as exc:
-            return Judgement(self._vendor_name(), "invalid", exc.problems)
+            return Reading(self._vendor_name(), None, exc.problems)
         body = delivery.body if delivery.body is not None else delivery.body_text
         return self._judge.delivery(delivery.vendor, body, delivery.headers, delivery.query)
 
@@ -261,9 +262,9 @@ def check_recording(
     return RecordingChecker(vendor, strict=strict, max_listed=max_listed).check(source)
 
 
-def _verdict(judged: Judgement, source: str, line: int) -> LineVerdict:
-    drift = tuple(_drift(finding) for finding in judged.findings)
-    return LineVerdict(source, line, judged.vendor, judged.outcome, judged.problems, drift)
+def _verdict(judged: Reading, source: str, line: int) -> LineVerdict:
+    drift = tuple(_drift(finding) for finding in judged.drift)
+    return LineVerdict(source, line, judged.vendor, judged.outcome, judged.breaking, drift)
 
 
 def _drift(finding: Finding) -> Drift:

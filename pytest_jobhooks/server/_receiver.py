@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING
 
-from ..catalog._reading import Content
+from ..catalog.reading import Reading, read_if_signing
 from ..deliveries import Delivery, Response, SignatureVerdict
 from ..errors import SignatureError
-from ..signing import has_signature_headers, verify
-from ..wire import Headers, Request
+from ..signing import verify
+from ..wire import Headers, Request, has_signature_headers
 from ._httpd import HEADERS_KEY
 from ._script import Script, reason_phrase
 
@@ -131,24 +131,25 @@ class Receiver:
         headers = Headers(raw_headers)
         signed = has_signature_headers(name for name, _ in raw_headers)
         body, transport_error, error_status = _read_body(environ, settings.body_limit)
-        content = Content(method, body, query_string, headers, transport_error, signed=signed)
+        request = Request(method, path, query_string, headers, body, received_at)
         verdict: Verdict = (None, None, None)
+        reading: Reading | None = None
         if transport_error is not None:
             response = Response(error_status, f"{transport_error}\n".encode(), _TEXT)
         else:
-            verdict = _judge(settings, content)
+            verdict, reading = _judge(settings, request, signed)
             if verdict[0] in ("invalid", "missing") and settings.reject_status is not None:
                 response = Response(settings.reject_status, f"signature {verdict[0]}: {verdict[2]}\n".encode(), _TEXT)
             else:
                 response = self.script.next(path)
         delivery = Delivery(
-            Request(method, path, query_string, headers, body, received_at),
+            request,
             response=response,
             signature=verdict[0],
             signature_reason=verdict[1],
             signature_message=verdict[2],
             transport_error=transport_error,
-            _content=content,
+            _reading=reading,
         )
         # Recorded before answering: once the sender has its answer, the test can see the delivery.
         with self.changed:
@@ -157,24 +158,27 @@ class Receiver:
         return response
 
 
-def _judge(settings: Settings, content: Content) -> Verdict:
+def _judge(settings: Settings, request: Request, signed: bool) -> tuple[Verdict, Reading | None]:
+    """The signature verdict, and the request's reading when working it out needed one (kept for the delivery)."""
     secret = settings.secret
     if secret is None:
-        return None, None, None
-    if content.signed:
+        return (None, None, None), None
+    if signed:
         try:
-            verify(secret, content.body, content.headers)
+            verify(secret, request.body, request.headers)
         except SignatureError as exc:
-            return "invalid", exc.reason, str(exc)
+            return ("invalid", exc.reason, str(exc)), None
         except Exception as exc:  # whatever the svix library raises must not escape the handler
-            return "invalid", "malformed", f"{type(exc).__name__}: {exc}"
-        return "valid", None, None
+            return ("invalid", "malformed", f"{type(exc).__name__}: {exc}"), None
+        return ("valid", None, None), None
     expected = settings.require_signature
+    reading = None
     if expected is None:
-        expected = content.from_signing_vendor
+        reading = read_if_signing(request)
+        expected = reading is not None and reading.from_signing_vendor
     if expected:
-        return "missing", "missing-header", "no svix-signature or webhook-signature header"
-    return None, None, None
+        return ("missing", "missing-header", "no svix-signature or webhook-signature header"), reading
+    return (None, None, None), reading
 
 
 def _read_body(environ: WSGIEnvironment, limit: int) -> tuple[bytes, str | None, int]:

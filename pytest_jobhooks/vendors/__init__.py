@@ -1,26 +1,32 @@
 """The vendor registry: built-in vendors (one module each) plus those users register.
 
 Adding a built-in vendor: write ``vendors/<module>.py`` defining ``VENDOR`` and
-add its module name to ``_BUILTIN``.
+add its module name to :data:`~pytest_jobhooks.vendors.schema.BUILTIN`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from importlib import import_module
 from types import MappingProxyType
+from typing import Protocol
 
-from ..errors import UnknownVendorError, VendorDefinitionError
+from ..errors import PayloadValidationError, UnknownVendorError, VendorDefinitionError
+from ._validation import validated
 from .base import AnyVendor, Vendor
+from .schema import BUILTIN, is_builtin
 
-_BUILTIN = (
-    "telmai",
-    "tamr",
-    "tensorlake",
-    "tensorlake_workflow",
-    "gofetch",
-)
+__all__ = [
+    "VENDORS",
+    "RegisterVendor",
+    "get_vendor",
+    "is_builtin",
+    "register_vendor",
+    "registered",
+    "unregister_vendor",
+]
 
 _registry: dict[str, AnyVendor] = {}
 
@@ -65,21 +71,38 @@ def get_vendor(vendor: str | AnyVendor) -> AnyVendor:
         raise UnknownVendorError(vendor, sorted(_registry)) from None
 
 
-def is_builtin(vendor: AnyVendor) -> bool:
-    """Whether ``vendor`` is one of the built-in vendor objects (which ship a schema file)."""
-    return any(vendor is builtin for builtin in _BUILTIN_VENDORS)
+@contextmanager
+def registered(vendor: AnyVendor, *, replace: bool = False) -> Iterator[AnyVendor]:
+    """Register ``vendor`` for the ``with`` block: on exit it is unregistered again.
+
+    With ``replace=True`` it may take the place of a vendor of the same name,
+    which is put back on exit. Raises as :func:`register_vendor` does.
+    """
+    previous = _registry.get(vendor.name) if isinstance(vendor, Vendor) else None
+    register_vendor(vendor, replace=replace)
+    try:
+        yield vendor
+    finally:
+        if _registry.get(vendor.name) is vendor:
+            if previous is not None:
+                _registry[vendor.name] = previous
+            else:
+                del _registry[vendor.name]
+
+
+class RegisterVendor(Protocol):
+    """What the ``jobhooks_vendor`` fixture gives: ``jobhooks_vendor(vendor, replace=False)`` registers, returns it."""
+
+    def __call__(self, vendor: AnyVendor, *, replace: bool = False) -> AnyVendor:
+        """Register ``vendor`` for the test (``replace=True`` stands in for a vendor of the same name)."""
 
 
 def _check_examples(vendor: AnyVendor) -> None:
-    from ..catalog import validate_payload
-    from ..errors import PayloadValidationError
-
     for name, example in vendor.examples.items():
-        try:
-            validate_payload(vendor, example)
-        except PayloadValidationError as exc:
+        verdict = validated(vendor, dict(example))
+        if isinstance(verdict, tuple):
+            exc = PayloadValidationError(vendor.name, verdict)
             raise VendorDefinitionError(f"{vendor.name} example {name!r} is invalid: {exc}") from None
 
 
-_BUILTIN_VENDORS: tuple[AnyVendor, ...] = tuple(import_module(f"{__name__}.{m}").VENDOR for m in _BUILTIN)
-_registry.update((vendor.name, vendor) for vendor in _BUILTIN_VENDORS)
+_registry.update((vendor.name, vendor) for vendor in (import_module(f"{__name__}.{m}").VENDOR for m in BUILTIN))

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, Union, get_args
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, get_args
 
 from pydantic import BaseModel
 
+from .._json import JsonObject, JsonValue
 from ..errors import VendorDefinitionError
+from .schema import schema_of
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -19,11 +21,19 @@ if TYPE_CHECKING:
 
     from .factory import VendorFactory
 
-JsonValue = Union[None, bool, int, float, str, list["JsonValue"], dict[str, "JsonValue"]]  # noqa: UP007
-"""Any value JSON can hold."""
-
-JsonObject = dict[str, JsonValue]
-"""A JSON object: what every vendor payload is."""
+__all__ = [
+    "UNIFIED_STATUSES",
+    "AnyVendor",
+    "DeliveryStyle",
+    "HistoryCheck",
+    "JobEvent",
+    "JobState",
+    "JsonObject",
+    "JsonValue",
+    "Lifecycle",
+    "UnifiedStatus",
+    "Vendor",
+]
 
 UnifiedStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 """The vendor-agnostic vocabulary every native status maps to."""
@@ -132,6 +142,26 @@ class DeliveryStyle:
         return any(style.encoding == "query" for style in (self, *self.alternatives))
 
 
+class JobEvent(Protocol):
+    """One delivery of a job as a :attr:`Vendor.history` check sees it (the assertions' observations are)."""
+
+    @property
+    def index(self) -> int:
+        """Its place in arrival order, from 1."""
+
+    @property
+    def status(self) -> str | None:
+        """The native status it reports (None if invalid)."""
+
+    @property
+    def payload(self) -> JsonObject | None:
+        """The payload as sent."""
+
+
+HistoryCheck = Callable[["JobEvent", Sequence["JobEvent"]], Iterable[str]]
+"""``check(event, before)``: what is wrong with ``event`` given the job's events that came ``before`` it."""
+
+
 def _no_time(model: BaseModel) -> datetime | None:
     return None
 
@@ -149,7 +179,11 @@ class Vendor(Generic[M]):
     from ``model`` (Tamr also accepts a CloudEvents envelope) and ``unwrap``
     turns such a payload into the model's shape. ``factory`` makes realistic
     payloads and lifecycles for :mod:`pytest_jobhooks.factories` (without one,
-    those fall back to ``examples``).
+    those fall back to ``examples``). ``job_id_fields`` names where the job id
+    sits in the (unwrapped) payload, to tell which job an invalid payload belongs
+    to (default: the model's ``job_id`` field). ``history`` checks what one
+    delivery says about the job's past against the deliveries seen before it
+    (Tamr's ``statusHistory``).
     """
 
     name: str
@@ -166,12 +200,44 @@ class Vendor(Generic[M]):
     schema_type: object = None
     unwrap: Callable[[JsonObject], JsonObject] | None = None
     factory: VendorFactory | None = None
+    job_id_fields: tuple[str, ...] = ()
+    history: HistoryCheck | None = None
 
     def state_of(self, model: M) -> JobState:
         """The :class:`JobState` a validated payload describes."""
         status = self.status(model)
         unified = self.unified(model) if self.unified is not None else self.lifecycle.unified[status][0]
         return JobState(self.name, self.job_id(model), status, unified, self.time(model))
+
+    def shape(self, payload: JsonObject) -> JsonValue:
+        """``payload`` in the model's shape (``unwrap`` applied, e.g. out of a CloudEvents envelope).
+
+        Never raises: when ``unwrap`` does not expect this payload, it comes back as it is.
+        """
+        if self.unwrap is None:
+            return payload
+        try:
+            return self.unwrap(payload)
+        except Exception:  # a user's unwrap may not expect an invalid payload: leave it to validation
+            return payload
+
+    def loose_job_id(self, payload: JsonObject | None) -> str | None:
+        """The job id an invalid payload still carries in one of ``job_id_fields`` (a non-empty string), or None."""
+        shape = self.shape(payload) if payload else None
+        if not isinstance(shape, dict):
+            return None
+        for key in self._id_fields:
+            value = shape.get(key)
+            if isinstance(value, str) and value:
+                return value
+        return None
+
+    @cached_property
+    def _id_fields(self) -> tuple[str, ...]:
+        if self.job_id_fields:
+            return self.job_id_fields
+        info = self.model.model_fields.get("job_id")
+        return (info.alias or "job_id",) if info is not None else ()
 
     @cached_property
     def fields(self) -> frozenset[str]:
@@ -191,9 +257,7 @@ class Vendor(Generic[M]):
         """A jsonschema validator for this vendor's schema, built once (format checks on)."""
         from jsonschema import Draft202012Validator, FormatChecker
 
-        from ..catalog.schemas import load_schema
-
-        validator: Validator = Draft202012Validator(load_schema(self), format_checker=FormatChecker())
+        validator: Validator = Draft202012Validator(schema_of(self), format_checker=FormatChecker())
         return validator
 
 

@@ -14,10 +14,20 @@ import string
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from ..errors import FactoryError
 from .base import JsonObject, UnifiedStatus
+
+__all__ = [
+    "JobHistory",
+    "VendorFactory",
+    "bool_option",
+    "check_outcome_option",
+    "int_option",
+    "random_token",
+    "random_uuid",
+]
 
 _ALPHANUMERIC = string.ascii_letters + string.digits
 
@@ -76,13 +86,6 @@ class VendorFactory:
     status_path: Callable[[JsonObject], tuple[str, ...]]
     plan: Callable[[random.Random, UnifiedStatus, Mapping[str, object]], Sequence[str]] | None = None
     options: Mapping[str, str] = field(default_factory=dict)
-
-
-def rfc3339(moment: datetime, *, ms: bool = True) -> str:
-    """``moment`` in UTC as RFC 3339 with a ``Z``: ``2025-12-02T14:46:04.518Z`` (or without milliseconds)."""
-    utc = moment.astimezone(timezone.utc)
-    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{text}.{utc.microsecond // 1000:03d}Z" if ms else f"{text}Z"
 
 
 def random_uuid(rng: random.Random) -> str:

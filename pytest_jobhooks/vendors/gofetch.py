@@ -17,6 +17,8 @@ from ._fields import NonEmptyStr, VendorModel
 from .base import DeliveryStyle, JsonObject, Lifecycle, Vendor
 from .factory import JobHistory, VendorFactory, random_uuid
 
+__all__ = ["VENDOR", "GoFetchJobStatus"]
+
 GoFetchStatus = Literal["fetcher_approaching_dropoff", "delivered"]
 
 

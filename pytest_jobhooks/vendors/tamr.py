@@ -9,16 +9,20 @@ identifier names and the ``status`` object are documented).
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from itertools import pairwise
 from typing import Annotated, Literal, get_args
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
+from .._json import format_rfc3339, parse_rfc3339
 from ..errors import VendorDefinitionError
-from ._fields import NonEmptyStr, Rfc3339, VendorModel, parse_rfc3339
-from .base import DeliveryStyle, JsonObject, JsonValue, Lifecycle, UnifiedStatus, Vendor
-from .factory import JobHistory, VendorFactory, bool_option, check_outcome_option, rfc3339
+from ._fields import NonEmptyStr, Rfc3339, VendorModel
+from .base import DeliveryStyle, JobEvent, JsonObject, JsonValue, Lifecycle, UnifiedStatus, Vendor
+from .factory import JobHistory, VendorFactory, bool_option, check_outcome_option
+
+__all__ = ["VENDOR", "TamrCloudEvent", "TamrError", "TamrJobEvent", "TamrStatus"]
 
 TamrState = Literal["PENDING", "RUNNING", "STOPPING", "DONE"]
 TamrJobType = Literal[
@@ -214,6 +218,22 @@ def _unwrap(payload: JsonObject) -> JsonObject:
     return payload
 
 
+def _history(event: JobEvent, before: Sequence[JobEvent]) -> Iterable[str]:
+    # statusHistory must be a legal path to the current state, holding every earlier state seen, when it was entered.
+    history = _unwrap(event.payload or {}).get("statusHistory")
+    if not isinstance(history, list):
+        return
+    entries = [(h.get("state"), h.get("stateStartTime")) for h in history if isinstance(h, dict)]
+    for a, b in pairwise([state for state, _ in entries] + [event.status]):
+        if a != b and not VENDOR.lifecycle.is_legal(str(a), str(b)):
+            yield f"statusHistory has an illegal move {a} -> {b}"
+    for earlier in before:
+        status = _unwrap(earlier.payload or {}).get("status")
+        seen = (earlier.status, status.get("stateStartTime") if isinstance(status, dict) else None)
+        if earlier.status != event.status and seen not in entries:
+            yield f"statusHistory lacks {earlier.status} at {seen[1]} seen in #{earlier.index}"
+
+
 def _unified(event: TamrJobEvent) -> UnifiedStatus:
     status = event.status
     if status.state != "DONE":
@@ -295,7 +315,7 @@ def _factory_plan(rng: random.Random, outcome: UnifiedStatus, options: Mapping[s
 
 
 def _status(state: str, time: datetime) -> JsonObject:
-    return {"state": state, "stateStartTime": rfc3339(time)}
+    return {"state": state, "stateStartTime": format_rfc3339(time, "ms")}
 
 
 def _factory_payload(rng: random.Random, history: JobHistory) -> JsonObject:
@@ -357,29 +377,18 @@ VENDOR = Vendor(
     time=lambda m: m.status.start_time,
     unified=_unified,
     examples={
-        "DONE.doc-stopped": _doc_event(
+        f"DONE.doc-{name}": _doc_event(
             {
                 "state": "DONE",
                 "stateStartTime": "2025-12-02T14:46:04.518Z",
-                "error": {"reason": "STOPPED_BY_USER", "message": "The job was stopped by a user."},
+                "error": {"reason": reason, "message": message},
             }
-        ),
-        "DONE.doc-planning-failed": _doc_event(
-            {
-                "state": "DONE",
-                "stateStartTime": "2025-12-02T14:46:04.518Z",
-                "error": {
-                    "reason": "PLANNING_FAILED",
-                    "message": (
-                        "Something went wrong while planning the job. Please verify the configuration is "
-                        "correct and try again."
-                    ),
-                },
-            }
-        ),
+        )
+        for name, (reason, message) in (("stopped", _STOPPED), ("planning-failed", _PLANNING_FAILED))
     },
     docs="Tamr: /webhooks/v1alpha1/jobEvents",
     schema_type=TamrJobEvent | TamrCloudEvent,
     unwrap=_unwrap,
     factory=_FACTORY,
+    history=_history,
 )

@@ -18,6 +18,8 @@ from ._fields import Count, NonEmptyStr, VendorModel
 from .base import DeliveryStyle, JsonObject, Lifecycle, UnifiedStatus, Vendor
 from .factory import JobHistory, VendorFactory, int_option, random_uuid
 
+__all__ = ["VENDOR", "TelmaiJobStatus"]
+
 TelmaiStatus = Literal["PREPARING", "BATCH_WAIT", "IN_PROGRESS", "FINISHED", "FAILED"]
 
 

@@ -12,9 +12,12 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from ._fields import Count, NonEmptyStr, Rfc3339, VendorModel, parse_rfc3339
+from .._json import format_rfc3339, parse_rfc3339
+from ._fields import Count, NonEmptyStr, Rfc3339, VendorModel
 from .base import DeliveryStyle, JsonObject, Lifecycle, Vendor
-from .factory import JobHistory, VendorFactory, random_token, rfc3339
+from .factory import JobHistory, VendorFactory, random_token
+
+__all__ = ["VENDOR", "TensorlakeJobEvent", "TensorlakeUsage"]
 
 TensorlakeStatus = Literal["pending", "failure", "successful"]
 
@@ -172,9 +175,9 @@ def _factory_payload(rng: random.Random, history: JobHistory) -> JsonObject:
     if history.state == "failure":
         payload["error"] = rng.choice(_PARSE_ERRORS)
     # The doc writes times without fractions of a second.
-    payload["created_at"] = rfc3339(history.started, ms=False)
+    payload["created_at"] = format_rfc3339(history.started, "s")
     if history.state != "pending":
-        payload["finished_at"] = rfc3339(history.time, ms=False)
+        payload["finished_at"] = format_rfc3339(history.time, "s")
     if history.state == "successful":
         payload["usage"] = _usage(rng)
     return payload

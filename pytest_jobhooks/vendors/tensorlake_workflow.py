@@ -17,6 +17,8 @@ from ._fields import NonEmptyStr, VendorModel
 from .base import DeliveryStyle, JsonObject, JsonValue, Lifecycle, Vendor
 from .factory import JobHistory, VendorFactory, random_token
 
+__all__ = ["VENDOR", "TensorlakeWorkflowEvent"]
+
 FunctionStatus = Literal["success", "failure"]
 
 
@@ -103,6 +105,7 @@ VENDOR = Vendor(
         method="POST", encoding="json", signing="svix", retries="svix", note="Delivered and signed by Svix."
     ),
     job_id=lambda m: m.invocation_id,
+    job_id_fields=("invocation_id",),
     status=lambda m: "success" if m.succeeded else "failure",
     examples={
         "failure.doc": {

@@ -1,0 +1,89 @@
+"""Judging a JSON object against one vendor: its JSON Schema first, then its model; every problem found.
+
+Here, below the catalog, so that registering a vendor can check its examples
+with the very rules the catalog applies to every payload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ValidationError
+
+from .._json import JsonObject, json_path
+from ..errors import Problem
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError as SchemaError
+
+    from .base import AnyVendor
+
+
+def validated(vendor: AnyVendor, data: JsonObject) -> BaseModel | tuple[Problem, ...]:
+    """``data`` as the vendor's model, or every problem with it (schema problems, else the model's)."""
+    problems = tuple(schema_problems(vendor, data))
+    if problems:
+        return problems
+    try:
+        model: BaseModel = vendor.model.model_validate(vendor.unwrap(data) if vendor.unwrap else data)
+    except ValidationError as exc:
+        return tuple(
+            Problem(json_path(err["loc"]), err["msg"].removeprefix("Value error, "))
+            for err in exc.errors(include_url=False)
+        )
+    except RecursionError:
+        return (Problem("$", "nested too deeply"),)
+    return model
+
+
+def schema_problems(vendor: AnyVendor, data: JsonObject) -> Iterator[Problem]:
+    """Every way ``data`` breaks the vendor's JSON Schema, as :class:`Problem` objects, sorted by path."""
+    try:
+        errors = list(vendor.validator.iter_errors(data))
+    except RecursionError:
+        yield Problem("$", "nested too deeply")
+        return
+    problems = {Problem(json_path(e.absolute_path), _message(e)) for e in _leaf_errors(errors)}
+    yield from sorted(problems, key=lambda p: (p.path, p.message))
+
+
+def _leaf_errors(errors: Iterable[SchemaError]) -> Iterator[SchemaError]:
+    """Replace an anyOf/oneOf failure by the failures of the branch the instance was meant for."""
+    for error in errors:
+        if error.validator in ("anyOf", "oneOf") and error.context:
+            branch = _closest_branch(error.context)
+            if branch:
+                yield from _leaf_errors(branch)
+                continue
+        if error.validator == "if":
+            continue  # the failure is reported by "then"
+        yield error
+
+
+def _closest_branch(context: list[SchemaError]) -> list[SchemaError]:
+    branches: dict[object, list[SchemaError]] = {}
+    for sub in context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    # A branch whose type does not even match the value was not the one meant.
+    meant = [
+        errs
+        for errs in branches.values()
+        if not any(e.validator in ("type", "const") and not e.relative_path for e in errs)
+    ]
+    if not meant:
+        return []
+    # The branch the payload got furthest into (deepest error) was meant; then the one with fewest errors.
+    return max(meant, key=lambda errs: (max(len(e.relative_path) for e in errs), -len(errs)))
+
+
+def _message(error: SchemaError) -> str:
+    custom = error.schema.get("errorMessage") if isinstance(error.schema, dict) else None
+    if isinstance(custom, str):
+        return custom
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        # Every branch rejected the value's type (an optional field): name the types it may have.
+        kinds = [repr(e.validator_value) for e in error.context if e.validator == "type" and not e.relative_path]
+        if kinds:
+            return f"{error.instance!r} is not of type {' or '.join(kinds)}"
+    return str(error.message)
