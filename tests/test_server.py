@@ -14,6 +14,7 @@ from pytest_jobhooks.catalog import job_state
 from pytest_jobhooks.deliveries import Delivery, Headers
 from pytest_jobhooks.errors import ArgumentError, ServerError
 from pytest_jobhooks.server import SETTINGS, CaptureServer
+from pytest_jobhooks.server.background import BackgroundServer
 from pytest_jobhooks.vendors import VENDORS
 from pytest_jobhooks.wire import Request
 
@@ -396,3 +397,25 @@ def test_headers_mapping() -> None:
     assert headers.get("missing") is None
     assert headers.raw() == (("Content-Type", "application/json"), ("X-Tag", "a"), ("x-tag", "b"))
     assert repr(headers) == "Headers({'Content-Type': 'application/json', 'X-Tag': 'a, b'})"
+
+
+def test_a_sender_needs_only_url_and_secret() -> None:
+    with CaptureServer(secret=None) as server:
+        assert isinstance(server.url, str)
+        assert server.secret is None
+        server.configure(secret=True)
+        assert isinstance(server.secret, str)
+        assert server.secret.startswith("whsec_")
+
+
+def test_every_background_server_shares_one_base_and_one_lifecycle_error() -> None:
+    from pytest_jobhooks.fakes.gofetch import GoFetchAPI
+
+    for server in (CaptureServer(), GoFetchAPI()):
+        assert isinstance(server, BackgroundServer)
+        with pytest.raises(ServerError, match="is not running: call start"):
+            server.port  # noqa: B018
+        with server:
+            assert server.url.startswith(f"http://127.0.0.1:{server.port}")
+            assert server.url_for("/x") == server.url_for("x") == server.url.rstrip("/") + "/x"
+        assert not server.is_running
