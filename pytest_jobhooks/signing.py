@@ -182,7 +182,7 @@ def forged_headers(
     Bad arguments (an unknown ``kind`` included) raise :class:`~pytest_jobhooks.errors.ArgumentError`.
     """
     check_choice("kind", kind, FORGERIES)
-    _key(secret)
+    _key(secret)  # refused for every kind, "wrong-secret" too: the caller's secret is unusable either way
     data = _body_bytes(body)
     when = _unix_seconds(timestamp)
     margin = int(_tolerance_seconds(tolerance) + _FORGERY_MARGIN.total_seconds())
