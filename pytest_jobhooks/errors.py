@@ -103,5 +103,8 @@ class DeliveryError(JobhooksError, ValueError):
     """
 
 
-class GoFetchAPIError(JobhooksError, RuntimeError):
-    """The fake GoFetch API cannot do what was asked (start, emit without a saved URL...)."""
+class GoFetchAPIError(ServerError):
+    """The fake GoFetch API cannot do what was asked (start, stop, emit without a saved URL...).
+
+    A :class:`ServerError`, like every background server's lifecycle error: catch that one for any of them.
+    """

@@ -10,7 +10,10 @@ costs ~0.3 s). Two of its pitfalls are guarded here: ``Webhook.sign`` formats a
 bytes body into ``"b'...'"`` and relabels a non-UTC datetime as UTC instead of
 converting it; ``Webhook.verify`` lets ``ValueError`` / ``binascii.Error`` escape
 on malformed headers. :func:`verify` raises :class:`~pytest_jobhooks.SignatureError`
-for every failure, with a short :attr:`~pytest_jobhooks.SignatureError.reason`.
+for every verdict against a delivery, with a short :attr:`~pytest_jobhooks.SignatureError.reason`.
+Bad arguments (an unusable secret, timestamp, body, message id, forgery kind...)
+are no verdict: every function here raises :class:`~pytest_jobhooks.errors.ArgumentError`
+for them.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Literal, get_args
 
-from .errors import SignatureError
+from ._checks import check_choice
+from .errors import ArgumentError, SignatureError
 from .wire import has_signature_headers
 
 __all__ = [
@@ -52,11 +56,13 @@ DEFAULT_TOLERANCE = timedelta(minutes=5)
 """How far a signature's timestamp may be from now (Svix's and Standard Webhooks' default)."""
 
 HeaderPrefix = Literal["svix", "webhook"]
+"""How the signing headers are named: ``svix-*`` (Svix) or ``webhook-*`` (Standard Webhooks)."""
 
 Body = bytes | bytearray | memoryview | str
 Timestamp = datetime | int | float
 
 _PARTS = ("id", "timestamp", "signature")
+_PREFIXES: tuple[HeaderPrefix, ...] = get_args(HeaderPrefix)
 _SECRET_PREFIX = "whsec_"
 _SECRET_BYTES = 24  # the size of the secrets Svix issues
 _DIGITS = re.compile(r"[0-9]+")
@@ -70,12 +76,14 @@ def new_secret(rng: random.Random | None = None) -> str:
     Pass a seeded ``random.Random`` for a reproducible secret; without one the
     bytes come from :mod:`secrets`.
     """
+    _check_rng(rng)
     raw = rng.randbytes(_SECRET_BYTES) if rng is not None else secrets.token_bytes(_SECRET_BYTES)
     return _SECRET_PREFIX + base64.b64encode(raw).decode("ascii")
 
 
 def new_message_id(rng: random.Random | None = None) -> str:
     """A fresh message id such as ``msg_3f9c...`` (what ``svix-id`` carries)."""
+    _check_rng(rng)
     raw = rng.randbytes(12) if rng is not None else secrets.token_bytes(12)
     return "msg_" + raw.hex()
 
@@ -94,13 +102,14 @@ def sign(
     signed over its exact bytes (a str is encoded as UTF-8). ``timestamp`` is now
     unless given as Unix seconds or a timezone-aware datetime (converted to UTC;
     a naive one is rejected as ambiguous). ``prefix="webhook"`` names the
-    headers the Standard Webhooks way. Raises :class:`~pytest_jobhooks.SignatureError`
-    for an unusable secret, timestamp or message id.
+    headers the Standard Webhooks way. Raises :class:`~pytest_jobhooks.errors.ArgumentError`
+    for an unusable secret, body, timestamp, message id or prefix.
     """
     key = _key(secret)
     data = _body_bytes(body)
     seconds = _unix_seconds(timestamp)
     message_id = new_message_id() if msg_id is None else _checked_id(msg_id)
+    check_choice("prefix", prefix, _PREFIXES)
     return {
         f"{prefix}-id": message_id,
         f"{prefix}-timestamp": str(seconds),
@@ -125,14 +134,20 @@ def verify(
     ``tolerance`` of ``now`` (default: the current time).
 
     The error's ``reason`` is one of ``missing-header``, ``malformed``, ``stale``,
-    ``future``, ``mismatch`` (the body or the secret differs from what was
-    signed: an HMAC cannot tell which) or ``bad-secret``.
+    ``future`` or ``mismatch`` (the body or the secret differs from what was
+    signed: an HMAC cannot tell which). An unusable ``secret``, ``body``,
+    ``headers``, ``tolerance`` or ``now`` raises :class:`~pytest_jobhooks.errors.ArgumentError`
+    instead: it says nothing about the delivery.
     """
     key = _key(secret)
     data = _body_bytes(body)
+    if not isinstance(headers, Mapping):
+        raise ArgumentError(f"headers must be a mapping of header names to values, not {headers!r}")
+    limit = _tolerance_seconds(tolerance)
+    current = _unix_seconds(now, "now")
     message_id, stamp, signature = _signature_headers(headers)
     seconds = _parse_timestamp(stamp)
-    _check_age(seconds, _unix_seconds(now), tolerance)
+    _check_age(seconds, current, limit)
     candidates = _v1_signatures(signature)
     expected = base64.b64decode(_signature(key, message_id, seconds, data).partition(",")[2])
     if not any(hmac.compare_digest(expected, candidate) for candidate in candidates):
@@ -163,10 +178,14 @@ def forged_headers(
     - ``missing-header``: no signature header (reason ``missing-header``);
     - ``malformed``: a ``v1`` entry without its comma, which makes the svix
       library itself raise ``ValueError`` (reason ``malformed``).
+
+    Bad arguments (an unknown ``kind`` included) raise :class:`~pytest_jobhooks.errors.ArgumentError`.
     """
+    check_choice("kind", kind, FORGERIES)
+    _key(secret)  # refused for every kind, "wrong-secret" too: the caller's secret is unusable either way
     data = _body_bytes(body)
     when = _unix_seconds(timestamp)
-    margin = int((tolerance + _FORGERY_MARGIN).total_seconds())
+    margin = int(_tolerance_seconds(tolerance) + _FORGERY_MARGIN.total_seconds())
     if kind == "tampered-body":
         return sign(secret, data + b" ", msg_id=msg_id, timestamp=when, prefix=prefix)
     if kind == "wrong-secret":
@@ -180,10 +199,9 @@ def forged_headers(
     if kind == "missing-header":
         del headers[f"{prefix}-signature"]
         return headers
-    if kind == "malformed":
-        headers[f"{prefix}-signature"] = headers[f"{prefix}-signature"].replace(",", "", 1)
-        return headers
-    raise SignatureError("bad-kind", f"unknown forgery kind {kind!r}; known kinds: {', '.join(FORGERIES)}")
+    # "malformed", the only kind left (checked above)
+    headers[f"{prefix}-signature"] = headers[f"{prefix}-signature"].replace(",", "", 1)
+    return headers
 
 
 def _signature_headers(headers: Mapping[str, str]) -> tuple[str, str, str]:
@@ -208,8 +226,7 @@ def _parse_timestamp(stamp: str) -> int:
     return int(text)
 
 
-def _check_age(seconds: int, now: int, tolerance: timedelta) -> None:
-    limit = tolerance.total_seconds()
+def _check_age(seconds: int, now: int, limit: float) -> None:
     age = now - seconds
     if age > limit:
         raise SignatureError("stale", f"signature timestamp {seconds} is {age} s old (tolerance {limit:g} s)")
@@ -255,7 +272,8 @@ def _signature(key: bytes, message_id: str, seconds: int, data: bytes) -> str:
     return Webhook(key).sign(message_id, datetime.fromtimestamp(seconds, timezone.utc), text)
 
 
-def _key(secret: str | bytes) -> bytes:
+def _key(secret: object, name: str = "secret") -> bytes:
+    """The HMAC key of a ``whsec_...`` secret or raw key bytes; ``name`` is how the caller's argument is spelled."""
     if isinstance(secret, (bytes, bytearray)):
         key = bytes(secret)
     elif isinstance(secret, str):
@@ -264,43 +282,58 @@ def _key(secret: str | bytes) -> bytes:
             # The same decoding as the svix library (which tolerates missing padding).
             key = base64.b64decode(encoded + "==")
         except (binascii.Error, ValueError):
-            raise SignatureError("bad-secret", "signing secret is not 'whsec_' followed by base64") from None
+            # The secret itself is not shown: messages end up in logs.
+            raise ArgumentError(f"{name} must be 'whsec_' followed by base64") from None
     else:
-        raise SignatureError("bad-secret", f"signing secret must be a str or bytes, not {type(secret).__name__}")
+        raise ArgumentError(f"{name} must be a 'whsec_...' str or the key bytes, not {secret!r}")
     if not key:
-        raise SignatureError("bad-secret", "signing secret is empty")
+        raise ArgumentError(f"{name} is empty: it must hold key bytes ('whsec_' followed by base64)")
     return key
 
 
-def _body_bytes(body: Body) -> bytes:
+def _body_bytes(body: object) -> bytes:
     if isinstance(body, (bytes, bytearray, memoryview)):
         return bytes(body)
     if isinstance(body, str):
         try:
             return body.encode("utf-8")
         except UnicodeEncodeError as exc:
-            raise SignatureError("bad-body", f"body text cannot be encoded as UTF-8: {exc.reason}") from None
-    raise SignatureError("bad-body", f"body must be bytes or str (the exact text sent), not {type(body).__name__}")
+            raise ArgumentError(f"body cannot be encoded as UTF-8 ({exc.reason}): pass the bytes sent") from None
+    raise ArgumentError(f"body must be bytes or str (the exact text sent), not {type(body).__name__}")
 
 
-def _unix_seconds(timestamp: Timestamp | None) -> int:
+def _unix_seconds(timestamp: object, name: str = "timestamp") -> int:
     if timestamp is None:
         return int(time.time())
     if isinstance(timestamp, datetime):
         if timestamp.tzinfo is None or timestamp.utcoffset() is None:
-            raise SignatureError(
-                "bad-timestamp", "naive datetime is ambiguous: pass an aware one, e.g. datetime.now(timezone.utc)"
+            raise ArgumentError(
+                f"{name} must be a timezone-aware datetime: a naive one is ambiguous (e.g. datetime.now(timezone.utc))"
             )
         # .timestamp() converts from the datetime's own zone; svix would relabel it as UTC.
         return math.floor(timestamp.timestamp())
-    if isinstance(timestamp, bool) or not isinstance(timestamp, (int, float)):
-        raise SignatureError("bad-timestamp", f"timestamp must be a datetime or Unix seconds, not {timestamp!r}")
-    if not math.isfinite(timestamp) or timestamp < 0:
-        raise SignatureError("bad-timestamp", f"timestamp {timestamp!r} is not a time after 1970")
+    if (
+        isinstance(timestamp, bool)
+        or not isinstance(timestamp, (int, float))
+        or not math.isfinite(timestamp)
+        or timestamp < 0
+    ):
+        raise ArgumentError(f"{name} must be a datetime or Unix seconds >= 0, not {timestamp!r}")
     return math.floor(timestamp)
 
 
-def _checked_id(msg_id: str) -> str:
+def _tolerance_seconds(tolerance: object) -> float:
+    if not isinstance(tolerance, timedelta) or tolerance < timedelta(0):
+        raise ArgumentError(f"tolerance must be a timedelta >= 0, not {tolerance!r}")
+    return tolerance.total_seconds()
+
+
+def _checked_id(msg_id: object) -> str:
     if not isinstance(msg_id, str) or not msg_id or any(ch in msg_id for ch in "\r\n\0"):
-        raise SignatureError("bad-message-id", f"message id must be a non-empty single-line str, not {msg_id!r}")
+        raise ArgumentError(f"msg_id must be a non-empty single-line str, not {msg_id!r}")
     return msg_id
+
+
+def _check_rng(rng: object) -> None:
+    if rng is not None and not isinstance(rng, random.Random):
+        raise ArgumentError(f"rng must be a random.Random or None, not {rng!r}")

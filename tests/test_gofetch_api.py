@@ -7,8 +7,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from pytest_jobhooks.fakes.gofetch import API_PREFIX, DEFAULT_EMAIL, GoFetchAPI, GoFetchAPIError
+from pytest_jobhooks.errors import ArgumentError, ServerError
+from pytest_jobhooks.fakes.gofetch import API_PREFIX, DEFAULT_EMAIL, APICall, GoFetchAPI, GoFetchAPIError
 from pytest_jobhooks.server import CaptureServer
+from pytest_jobhooks.wire import Request
 
 
 @pytest.fixture
@@ -204,7 +206,7 @@ def test_emit_without_a_saved_url_is_an_error(api: GoFetchAPI) -> None:
     with pytest.raises(GoFetchAPIError, match="no job status webhook URL is saved"):
         api.emit("j", "delivered")
     api.webhook_url = "https://x.example/hook"
-    with pytest.raises(GoFetchAPIError, match="job_status must be a non-empty str"):
+    with pytest.raises(ArgumentError, match="job_status must be a non-empty str, not ''"):
         api.emit("j", "")
 
 
@@ -220,11 +222,34 @@ def test_reset_forgets_everything_and_changes_the_token(api: GoFetchAPI, client:
 
 
 def test_bad_settings_are_refused(api: GoFetchAPI) -> None:
-    with pytest.raises(GoFetchAPIError, match="url must be an http:// or https:// URL"):
+    with pytest.raises(ArgumentError, match="url must be an http:// or https:// URL"):
         api.webhook_url = "mailto:me@example.com"
-    with pytest.raises(GoFetchAPIError, match="token must be a non-empty single-line str"):
+    with pytest.raises(ArgumentError, match="token must be a non-empty single-line str"):
         GoFetchAPI(token="")
+    with pytest.raises(ArgumentError, match="token must be a non-empty single-line str"):
+        api.reset(token="a\nb")
+    assert api.is_running  # a refused reset changes nothing
     with pytest.raises(GoFetchAPIError, match="already running"):
+        api.start()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"timeout": 0}, "timeout must be a number of seconds > 0, not 0"),
+        ({"read_timeout": float("inf")}, "read_timeout must be a number of seconds > 0, not inf"),
+        ({"port": -1}, "port must be an int from 0 to 65535, not -1"),
+    ],
+)
+def test_bad_constructor_arguments_are_argument_errors(options: dict[str, object], message: str) -> None:
+    with pytest.raises(ArgumentError) as info:
+        GoFetchAPI(**options)  # type: ignore[arg-type]
+    assert str(info.value) == message
+
+
+def test_lifecycle_errors_are_server_errors(api: GoFetchAPI) -> None:
+    assert issubclass(GoFetchAPIError, ServerError)
+    with pytest.raises(ServerError, match=r"the fake GoFetch API is already running at http://127\.0\.0\.1:"):
         api.start()
 
 
@@ -249,3 +274,26 @@ def test_oversized_body_is_413(api: GoFetchAPI, client: httpx.Client) -> None:
     response = client.put("webhooks/job_status", content=b"x" * 70_000)
     assert response.status_code == 413
     assert api.calls[-1].status == 413
+
+
+def test_the_call_log_holds_wire_requests(api: GoFetchAPI, client: httpx.Client) -> None:
+    client.put("webhooks/job_status?dry=1", json={"url": "https://x.example"})
+    client.get("webhooks/job_status")
+    put, get = api.calls
+    assert isinstance(put, APICall)
+    assert isinstance(put.request, Request)
+    assert (put.method, put.path, put.query_string) == ("PUT", "/public_api/v1/webhooks/job_status", "dry=1")
+    assert put.request.query == {"dry": "1"}
+    assert put.received_at == put.request.time
+    assert put.received_at <= get.received_at
+    assert put.json == {"url": "https://x.example"}
+    assert (put.response_body, put.response_json) == (b"", None)
+    assert get.response_json == {"url": "https://x.example"}
+    assert repr(get) == "<APICall GET webhooks/job_status -> 200>"
+
+
+def test_a_call_outside_the_api_keeps_its_whole_path_as_endpoint(api: GoFetchAPI) -> None:
+    httpx.get(api.url.replace(API_PREFIX, "/elsewhere"), headers=api.headers)
+    [call] = api.calls
+    assert call.describe() == "GET /elsewhere -> 404"
+    assert call.response_json == {"error": "not found: /elsewhere"}

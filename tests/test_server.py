@@ -12,8 +12,9 @@ import pytest
 
 from pytest_jobhooks.catalog import job_state
 from pytest_jobhooks.deliveries import Delivery, Headers
-from pytest_jobhooks.errors import ServerError
+from pytest_jobhooks.errors import ArgumentError, ServerError
 from pytest_jobhooks.server import SETTINGS, CaptureServer
+from pytest_jobhooks.server.background import BackgroundServer
 from pytest_jobhooks.vendors import VENDORS
 from pytest_jobhooks.wire import Request
 
@@ -218,8 +219,8 @@ def test_configure_respond_replaces_the_script(server: CaptureServer) -> None:
     [
         (lambda s: s.respond(99), "response status must be an int from 200 to 599, not 99"),
         (lambda s: s.respond(204, body="x"), "a 204 response cannot have a body"),
-        (lambda s: s.respond(200, times=0), "times must be a positive int or None"),
-        (lambda s: s.respond(200, delay=-1), "response delay must be a number of seconds >= 0"),
+        (lambda s: s.respond(200, times=0), "times must be None (always) or an int >= 1, not 0"),
+        (lambda s: s.respond(200, delay=-1), "delay must be a number of seconds >= 0, not -1"),
         (lambda s: s.respond(200, path="hook"), "path must start with '/'"),
         (lambda s: s.respond(200, body={1, 2}), "response body is not JSON-serialisable"),
         (lambda s: s.respond(200, headers={"X": "a\r\nb"}), "must be single-line strings"),
@@ -228,15 +229,16 @@ def test_configure_respond_replaces_the_script(server: CaptureServer) -> None:
         (lambda s: s.configure(body_limit=-1), "body_limit must be a number of bytes >= 0"),
         (lambda s: s.configure(reject_status=700), "response status must be an int from 200 to 599"),
         (lambda s: s.configure(require_signature="yes"), "require_signature must be True, False or None"),
-        (lambda s: s.configure(secret="whsec_"), "secret: signing secret is empty"),
+        (lambda s: s.configure(secret="whsec_"), "secret is empty: it must hold key bytes"),
         (lambda s: s.configure(secret=42), "secret must be a 'whsec_...' str, True (fresh) or None"),
         (lambda s: s.configure(contract=False), "unknown setting(s) contract; allowed: body_limit, reject_status"),
-        (lambda s: s.wait_for(-1), "count must be an int >= 0"),
-        (lambda s: s.wait_for(timeout=-1), "timeout must be a number of seconds >= 0"),
+        (lambda s: s.wait_for(-1), "count must be an int >= 0, not -1"),
+        (lambda s: s.wait_for(timeout=float("nan")), "timeout must be a number of seconds >= 0, not nan"),
+        (lambda s: s.wait_for(timeout=-1), "timeout must be a number of seconds >= 0, not -1"),
     ],
 )
-def test_misuse_is_a_capture_server_error(server: CaptureServer, call: object, message: str) -> None:
-    with pytest.raises(ServerError) as info:
+def test_bad_arguments_are_argument_errors(server: CaptureServer, call: object, message: str) -> None:
+    with pytest.raises(ArgumentError) as info:
         call(server)  # type: ignore[operator]
     assert message in str(info.value)
 
@@ -345,11 +347,13 @@ def test_url_and_lifecycle() -> None:
 
 
 def test_constructor_checks() -> None:
-    with pytest.raises(ServerError, match="port must be an int from 0 to 65535"):
+    with pytest.raises(ArgumentError, match="port must be an int from 0 to 65535, not 70000"):
         CaptureServer(port=70000)
-    with pytest.raises(ServerError, match="read_timeout must be a number of seconds > 0"):
+    with pytest.raises(ArgumentError, match="read_timeout must be a number of seconds > 0, not 0"):
         CaptureServer(read_timeout=0)
-    with pytest.raises(ServerError, match="unknown setting"):
+    with pytest.raises(ArgumentError, match="host must be a non-empty str, not None"):
+        CaptureServer(None)  # type: ignore[arg-type]
+    with pytest.raises(ArgumentError, match="unknown setting"):
         CaptureServer(colour="blue")  # type: ignore[call-arg]
 
 
@@ -393,3 +397,25 @@ def test_headers_mapping() -> None:
     assert headers.get("missing") is None
     assert headers.raw() == (("Content-Type", "application/json"), ("X-Tag", "a"), ("x-tag", "b"))
     assert repr(headers) == "Headers({'Content-Type': 'application/json', 'X-Tag': 'a, b'})"
+
+
+def test_a_sender_needs_only_url_and_secret() -> None:
+    with CaptureServer(secret=None) as server:
+        assert isinstance(server.url, str)
+        assert server.secret is None
+        server.configure(secret=True)
+        assert isinstance(server.secret, str)
+        assert server.secret.startswith("whsec_")
+
+
+def test_every_background_server_shares_one_base_and_one_lifecycle_error() -> None:
+    from pytest_jobhooks.fakes.gofetch import GoFetchAPI
+
+    for server in (CaptureServer(), GoFetchAPI()):
+        assert isinstance(server, BackgroundServer)
+        with pytest.raises(ServerError, match="is not running: call start"):
+            server.port  # noqa: B018
+        with server:
+            assert server.url.startswith(f"http://127.0.0.1:{server.port}")
+            assert server.url_for("/x") == server.url_for("x") == server.url.rstrip("/") + "/x"
+        assert not server.is_running

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from svix.webhooks import Webhook, WebhookVerificationError
 
-from pytest_jobhooks.errors import SignatureError
+from pytest_jobhooks.errors import ArgumentError, SignatureError
 from pytest_jobhooks.signing import (
     DEFAULT_TOLERANCE,
     FORGERIES,
@@ -132,7 +132,7 @@ def test_forgeries_use_the_requested_header_names() -> None:
 
 
 def test_unknown_forgery_kind() -> None:
-    with pytest.raises(SignatureError, match="unknown forgery kind 'expired'; known kinds: tampered-body"):
+    with pytest.raises(ArgumentError, match=r"kind must be one of 'tampered-body', 'wrong-secret', .*, not 'expired'"):
         forged_headers("expired", new_secret(), b"{}")  # type: ignore[arg-type]
 
 
@@ -213,35 +213,71 @@ def test_non_utc_datetime_is_converted_not_relabelled() -> None:
 
 
 def test_naive_datetime_is_refused() -> None:
-    with pytest.raises(SignatureError, match="naive datetime") as info:
+    with pytest.raises(ArgumentError, match="timestamp must be a timezone-aware datetime: a naive one is ambiguous"):
         sign(new_secret(), b"{}", timestamp=datetime(2024, 6, 1, 12, 0))
-    assert info.value.reason == "bad-timestamp"
 
 
 @pytest.mark.parametrize("timestamp", [-1, float("nan"), True, "1614265330"])
 def test_bad_timestamps_are_refused(timestamp: object) -> None:
-    with pytest.raises(SignatureError) as info:
+    with pytest.raises(ArgumentError) as info:
         sign(new_secret(), b"{}", timestamp=timestamp)  # type: ignore[arg-type]
-    assert info.value.reason == "bad-timestamp"
+    assert str(info.value) == f"timestamp must be a datetime or Unix seconds >= 0, not {timestamp!r}"
+    with pytest.raises(ArgumentError) as info:
+        verify(new_secret(), b"{}", sign(new_secret(), b"{}"), now=timestamp)  # type: ignore[arg-type]
+    assert str(info.value) == f"now must be a datetime or Unix seconds >= 0, not {timestamp!r}"
 
 
-@pytest.mark.parametrize("secret", ["whsec_", "whsec_!!!!", "", 42])
-def test_bad_secrets_are_refused_by_sign_and_verify(secret: object) -> None:
-    with pytest.raises(SignatureError) as info:
-        sign(secret, b"{}")  # type: ignore[arg-type]
-    assert info.value.reason == "bad-secret"
-    with pytest.raises(SignatureError) as info:
-        verify(secret, b"{}", sign(new_secret(), b"{}"))  # type: ignore[arg-type]
-    assert info.value.reason == "bad-secret"
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        ("whsec_", "secret is empty: it must hold key bytes ('whsec_' followed by base64)"),
+        ("", "secret is empty: it must hold key bytes ('whsec_' followed by base64)"),
+        ("whsec_!!!!", "secret is empty: it must hold key bytes ('whsec_' followed by base64)"),
+        ("whsec_a", "secret must be 'whsec_' followed by base64"),
+        (42, "secret must be a 'whsec_...' str or the key bytes, not 42"),
+    ],
+)
+def test_bad_secrets_are_argument_errors_of_sign_verify_and_forged_headers(secret: object, message: str) -> None:
+    for call in (
+        lambda: sign(secret, b"{}"),  # type: ignore[arg-type]
+        lambda: verify(secret, b"{}", sign(new_secret(), b"{}")),  # type: ignore[arg-type]
+        lambda: forged_headers("stale", secret, b"{}"),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(ArgumentError) as info:
+            call()
+        assert str(info.value) == message
+        assert not isinstance(info.value, SignatureError)  # a bad argument is no verdict on a delivery
 
 
 def test_bad_bodies_and_message_ids_are_refused() -> None:
-    with pytest.raises(SignatureError, match="body must be bytes or str"):
+    with pytest.raises(ArgumentError, match=r"body must be bytes or str \(the exact text sent\), not dict"):
         sign(new_secret(), {"a": 1})  # type: ignore[arg-type]
-    with pytest.raises(SignatureError, match="cannot be encoded as UTF-8"):
+    with pytest.raises(ArgumentError, match="body cannot be encoded as UTF-8"):
         sign(new_secret(), "\udcff")
-    with pytest.raises(SignatureError, match="single-line"):
+    with pytest.raises(ArgumentError, match="msg_id must be a non-empty single-line str"):
         sign(new_secret(), b"{}", msg_id="msg\r\nX-Injected: 1")
+
+
+def test_other_bad_arguments_are_argument_errors() -> None:
+    secret = new_secret()
+    with pytest.raises(ArgumentError, match="prefix must be one of 'svix', 'webhook', not 'x'"):
+        sign(secret, b"{}", prefix="x")  # type: ignore[arg-type]
+    with pytest.raises(ArgumentError, match="tolerance must be a timedelta >= 0, not 300"):
+        verify(secret, b"{}", sign(secret, b"{}"), tolerance=300)  # type: ignore[arg-type]
+    with pytest.raises(ArgumentError, match="tolerance must be a timedelta >= 0"):
+        forged_headers("stale", secret, b"{}", tolerance=timedelta(seconds=-1))
+    with pytest.raises(ArgumentError, match="headers must be a mapping of header names to values, not None"):
+        verify(secret, b"{}", None)  # type: ignore[arg-type]
+    with pytest.raises(ArgumentError, match=r"rng must be a random\.Random or None, not 7"):
+        new_secret(7)  # type: ignore[arg-type]
+    with pytest.raises(ArgumentError, match=r"rng must be a random\.Random or None"):
+        new_message_id("seed")  # type: ignore[arg-type]
+
+
+def test_argument_errors_come_before_verdicts() -> None:
+    # Missing headers and a bad secret: the secret is what the caller must fix first.
+    with pytest.raises(ArgumentError, match="secret"):
+        verify("whsec_", b"{}", {})
 
 
 def test_str_and_bytes_bodies_sign_alike() -> None:

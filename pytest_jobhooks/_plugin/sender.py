@@ -83,7 +83,7 @@ def _jobhooks_gofetch_api_server(jobhooks_listen_address: tuple[str, int]) -> It
 def jobhooks_gofetch_api(
     _jobhooks_gofetch_api_server: GoFetchAPI, jobhooks_gofetch_credentials: tuple[str, str]
 ) -> GoFetchAPI:
-    """A fake GoFetch API (:class:`~pytest_jobhooks.gofetch_api.GoFetchAPI`) on a real HTTP server.
+    """A fake GoFetch API (:class:`~pytest_jobhooks.fakes.gofetch.GoFetchAPI`) on a real HTTP server.
 
     Implements the job status webhook endpoints under ``.url`` (ending in
     ``/public_api/v1/``); every call needs ``.headers`` (``X-User-Email`` /

@@ -142,11 +142,11 @@ def jobhooks_server(request: pytest.FixtureRequest, _jobhooks_shared_server: Cap
     request.node.stash[TEST_SERVER] = server
     settings = _marker_settings(request.node)
     if settings:
-        from ..errors import ServerError
+        from ..errors import ArgumentError
 
         try:
             server.configure(**settings)  # type: ignore[arg-type]
-        except ServerError as exc:
+        except ArgumentError as exc:
             raise pytest.UsageError(f"@pytest.mark.jobhooks: {exc}") from None
     return server
 

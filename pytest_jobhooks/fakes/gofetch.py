@@ -20,25 +20,24 @@ before answering 200 with an empty body, whatever the webhook's receiver said.
 from __future__ import annotations
 
 import hmac
-import json
 import secrets
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.wrappers import Request, Response
-
-from ..errors import GoFetchAPIError, ServerError
+from .._checks import check_number
+from .._json import COMPACT, JsonValue
+from ..deliveries import Response
+from ..errors import ArgumentError, GoFetchAPIError
 from ..sender import DeliveryReport, deliver
-from ..server._httpd import HEADERS_KEY, Httpd
-from ..wire import Headers
+from ..server._wsgi import read_request, send_response
+from ..server.background import BackgroundServer
+from ..wire import Headers, Request
+from .calls import APICall
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 __all__ = ["API_PREFIX", "DEFAULT_EMAIL", "APICall", "GoFetchAPI", "GoFetchAPIError"]
 
@@ -52,54 +51,26 @@ WEBHOOK = "webhooks/job_status"
 TEST = "webhooks/job_status/test"
 _ALLOWED = {WEBHOOK: ("GET", "PUT", "DELETE"), TEST: ("POST",)}
 _BODY_LIMIT = 64 * 1024
+_EMPTY = Response(200)
 
 
-@dataclass(frozen=True)
-class APICall:
-    """One request the client under test made to the fake API, and the answer it got.
-
-    ``headers`` are recorded as sent, credentials included (they are the fake's
-    own test credentials), so a test can check what its client sent.
-    """
-
-    method: str
-    path: str
-    query_string: str
-    headers: Headers
-    body: bytes
-    status: int
-    response_body: bytes
-    received_at: datetime
-
-    @property
-    def endpoint(self) -> str:
-        """The path under ``/public_api/v1/`` (``webhooks/job_status``), or the whole path outside it."""
-        return self.path[len(API_PREFIX) :] if self.path.startswith(API_PREFIX) else self.path
-
-    @property
-    def json(self) -> object:
-        """The request body parsed as JSON, or None when it is empty or not JSON."""
-        return _loads(self.body)
-
-    @property
-    def response_json(self) -> object:
-        """The answer's body parsed as JSON, or None when it is empty."""
-        return _loads(self.response_body)
-
-    def describe(self) -> str:
-        """One line: method, endpoint and status."""
-        return f"{self.method} {self.endpoint} -> {self.status}"
-
-
-class GoFetchAPI:
+class GoFetchAPI(BackgroundServer):
     """A fake GoFetch public API for the job status webhook, served on ``host:port`` (default: a free port).
 
     Every call needs ``X-User-Email: <email>`` and ``X-User-Token: <token>``
     (see :attr:`headers`; the token is random unless given). ``jobs`` = None
     lets the test endpoint accept any job id; a set limits it to those jobs (404
     for others, as GoFetch needs the job to exist). ``timeout`` bounds each
-    webhook sent to the saved URL.
+    webhook sent to the saved URL. :attr:`url` ends in ``/public_api/v1/``
+    (``url_for("webhooks/job_status")``). Served like the capture server (see
+    :class:`~pytest_jobhooks.server.background.BackgroundServer`); its
+    lifecycle errors are :class:`~pytest_jobhooks.errors.GoFetchAPIError`.
     """
+
+    _what = "the fake GoFetch API"
+    _error = GoFetchAPIError
+    _url_path = API_PREFIX
+    _thread_name = "gofetch"
 
     def __init__(
         self,
@@ -111,74 +82,35 @@ class GoFetchAPI:
         timeout: float = 10.0,
         read_timeout: float = 5.0,
     ) -> None:
-        self._host = host
-        self._port = port
-        self._read_timeout = read_timeout
-        self.timeout = timeout
+        super().__init__(host, port, read_timeout=read_timeout)
+        self.timeout = check_number("timeout", timeout)
         """Seconds each webhook sent to the saved URL may take."""
         self.jobs: set[str] | None = None
         """The job ids the test endpoint knows (None: any)."""
         self._lock = threading.Lock()
-        self._httpd: Httpd | None = None
         self._calls: list[APICall] = []
         self._sent: list[DeliveryReport] = []
         self._url: str | None = None
         self.email, self.token = _credentials(email, token)
 
-    # -- lifecycle
+    def _application(self) -> WSGIApplication:
+        return self._app
 
-    def start(self) -> GoFetchAPI:
-        """Listen and serve in background threads; returns the API."""
-        if self._httpd is not None:
-            raise GoFetchAPIError("the fake GoFetch API is already running")
-        try:
-            httpd = Httpd(self._host, self._port, self._app, read_timeout=self._read_timeout, name="gofetch")
-        except ServerError as exc:
-            raise GoFetchAPIError(str(exc)) from None
-        httpd.start()
-        self._httpd = httpd
-        return self
-
-    def stop(self) -> None:
-        """Stop serving (milliseconds); safe to call twice."""
-        httpd, self._httpd = self._httpd, None
-        if httpd is not None:
-            httpd.stop()
-
-    @property
-    def is_running(self) -> bool:
-        """Whether the API is listening."""
-        return self._httpd is not None
-
-    def __enter__(self) -> GoFetchAPI:
-        return self if self.is_running else self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+    def _summary(self) -> str:
+        return f"{len(self.calls)} calls"
 
     def reset(self, *, email: str = DEFAULT_EMAIL, token: str | None = None) -> GoFetchAPI:
         """Forget the saved URL, calls, sent webhooks and known jobs; new credentials (a fresh token by default)."""
+        email, token = _credentials(email, token)
         with self._lock:
             self._calls.clear()
             self._sent.clear()
             self._url = None
             self.jobs = None
-            self.email, self.token = _credentials(email, token)
+            self.email, self.token = email, token
         return self
 
     # -- where and who
-
-    @property
-    def url(self) -> str:
-        """The API's base URL, ending in ``/public_api/v1/`` (``url + "webhooks/job_status"``)."""
-        if self._httpd is None:
-            raise GoFetchAPIError("the fake GoFetch API is not running: call start() or use it as a context manager")
-        host = f"[{self._host}]" if ":" in self._host else self._host
-        return f"http://{host}:{self._httpd.port}{API_PREFIX}"
-
-    def url_for(self, endpoint: str) -> str:
-        """The URL of an endpoint: ``url_for("webhooks/job_status")``."""
-        return self.url + endpoint.lstrip("/")
 
     @property
     def headers(self) -> dict[str, str]:
@@ -197,7 +129,7 @@ class GoFetchAPI:
     def webhook_url(self, url: str | None) -> None:
         problem = None if url is None else _url_problem(url)
         if problem is not None:
-            raise GoFetchAPIError(problem)
+            raise ArgumentError(problem)
         with self._lock:
             self._url = url
 
@@ -220,75 +152,59 @@ class GoFetchAPI:
         Returns the delivery's report (also added to :attr:`sent`). Raises
         :class:`GoFetchAPIError` when no webhook URL is saved.
         """
+        for name, value in (("job_id", job_id), ("job_status", job_status)):
+            if not isinstance(value, str) or not value:
+                raise ArgumentError(f"{name} must be a non-empty str, not {value!r}")
         url = self.webhook_url
         if url is None:
             raise GoFetchAPIError("no job status webhook URL is saved: nothing to send to (PUT one first)")
-        for name, value in (("job_id", job_id), ("job_status", job_status)):
-            if not isinstance(value, str) or not value:
-                raise GoFetchAPIError(f"{name} must be a non-empty str, not {value!r}")
         payload = {"job_id": job_id, "job_status": job_status}
         report = deliver(payload, url, vendor="gofetch", style=style, timeout=self.timeout)
         with self._lock:
             self._sent.append(report)
         return report
 
-    def __repr__(self) -> str:
-        where = self.url if self.is_running else "stopped"
-        return f"<GoFetchAPI {where}, {len(self.calls)} calls>"
-
     # -- the WSGI app
 
     def _app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        request = Request(environ)
-        request.max_content_length = _BODY_LIMIT
-        received_at = datetime.now(timezone.utc)
-        headers = Headers(environ.get(HEADERS_KEY) or list(request.headers.items()))
-        try:
-            body = request.get_data(cache=False)
-        except RequestEntityTooLarge:
-            body, response = b"", _error(413, f"request body larger than {_BODY_LIMIT} bytes")
+        # Recorded before answering: once the client has its answer, the call is listed.
+        received = read_request(environ, _BODY_LIMIT)
+        request = received.request
+        if received.problem is not None:
+            response = _error(received.problem_status, received.problem)
         else:
-            response = self._answer(request.method, request.path, headers, body)
-        call = APICall(
-            request.method,
-            request.path,
-            request.query_string.decode("latin-1"),
-            headers,
-            body,
-            response.status_code,
-            response.get_data(),
-            received_at,
-        )
-        with self._lock:  # recorded before answering: once the client has its answer, the call is listed
-            self._calls.append(call)
-        return response(environ, start_response)
+            response = self._answer(request)
+        with self._lock:
+            self._calls.append(APICall(request, response.status, response.body, API_PREFIX))
+        return send_response(response, environ, start_response)
 
-    def _answer(self, method: str, path: str, headers: Headers, body: bytes) -> Response:
+    def _answer(self, request: Request) -> Response:
+        method, path = request.method, request.path
         endpoint = path[len(API_PREFIX) :] if path.startswith(API_PREFIX) else None
         allowed = _ALLOWED.get(endpoint or "")
         if endpoint is None or allowed is None:
             return _error(404, f"not found: {path}")
         if method not in allowed:
-            response = _error(405, f"{method} is not allowed on {endpoint} (allowed: {', '.join(allowed)})")
-            response.headers["Allow"] = ", ".join(allowed)
-            return response
-        refusal = self._authenticate(headers)
+            message = f"{method} is not allowed on {endpoint} (allowed: {', '.join(allowed)})"
+            return _error(405, message, {"Allow": ", ".join(allowed)})
+        refusal = self._authenticate(request.headers)
         if refusal is not None:
             return refusal
         if method == "GET":
             return _json(200, {"url": self.webhook_url})
         if method == "DELETE":
             self.webhook_url = None
-            return Response(b"", 200)
-        data = _loads(body)
+            return _EMPTY
+        data = request.json
         if not isinstance(data, dict):
             return _error(422, "the request body must be a JSON object")
         if method == "PUT":
-            problem = _url_problem(data.get("url"))
+            url = data.get("url")
+            problem = _url_problem(url)
             if problem is not None:
                 return _error(422, problem)
-            self.webhook_url = data["url"]
-            return Response(b"", 200)
+            self.webhook_url = url  # type: ignore[assignment]
+            return _EMPTY
         return self._test(data)
 
     def _authenticate(self, headers: Headers) -> Response | None:
@@ -299,7 +215,7 @@ class GoFetchAPI:
             return _error(401, "invalid X-User-Email or X-User-Token")
         return None
 
-    def _test(self, data: dict[str, object]) -> Response:
+    def _test(self, data: dict[str, JsonValue]) -> Response:
         job_id, job_status = data.get("job_id"), data.get("job_status")
         if not isinstance(job_id, str) or not job_id or not isinstance(job_status, str) or not job_status:
             return _error(422, "job_id and job_status are required (non-empty strings)")
@@ -309,15 +225,15 @@ class GoFetchAPI:
         if jobs is not None and job_id not in jobs:
             return _error(404, f"job {job_id} not found")
         self.emit(job_id, job_status)
-        return Response(b"", 200)
+        return _EMPTY
 
 
-def _credentials(email: str, token: str | None) -> tuple[str, str]:
+def _credentials(email: object, token: object) -> tuple[str, str]:
     token = secrets.token_hex(16) if token is None else token
     for name, value in (("email", email), ("token", token)):
         if not isinstance(value, str) or not value or any(c in value for c in "\r\n\0"):
-            raise GoFetchAPIError(f"{name} must be a non-empty single-line str, not {value!r}")
-    return email, token
+            raise ArgumentError(f"{name} must be a non-empty single-line str, not {value!r}")
+    return email, token  # type: ignore[return-value]
 
 
 def _url_problem(url: object) -> str | None:
@@ -335,18 +251,11 @@ def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8", "replace"))
 
 
-def _loads(data: bytes) -> object:
-    if not data.strip():
-        return None
-    try:
-        return json.loads(data)
-    except ValueError:
-        return None
+def _json(status: int, value: JsonValue, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        status, COMPACT.encode(value).encode("utf-8"), {"Content-Type": "application/json", **(headers or {})}
+    )
 
 
-def _json(status: int, value: object) -> Response:
-    return Response(json.dumps(value), status, content_type="application/json")
-
-
-def _error(status: int, message: str) -> Response:
-    return _json(status, {"error": message})
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return _json(status, {"error": message}, headers)

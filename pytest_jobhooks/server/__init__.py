@@ -9,21 +9,21 @@ Use it through the ``jobhooks_server`` fixture, or on its own::
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypedDict
 
+from .._checks import check_count, check_number
 from ..deliveries import Delivery
-from ..errors import ServerError, SignatureError
+from ..errors import ArgumentError, ServerError
 from ..signing import HeaderPrefix, Timestamp, new_secret
 from ..signing import _key as _secret_key
 from ..signing import sign as _sign
-from ._httpd import Httpd
 from ._receiver import Receiver, Settings
 from ._script import Body, RespondSpec, make_response
 from ._waiting import Criteria, timeout_message
+from .background import BackgroundServer
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -59,16 +59,24 @@ SETTINGS: tuple[str, ...] = tuple(sorted(ServerSettings.__annotations__))
 """The names :class:`ServerSettings` accepts."""
 
 
-class CaptureServer:
+class CaptureServer(BackgroundServer):
     """A real HTTP endpoint recording every request as a :class:`~pytest_jobhooks.Delivery`.
 
     It accepts any method on any path, verifies Svix signatures with
     :attr:`secret`, answers from a script (:meth:`respond`; 200 by default)
     and lets a test wait for deliveries without sleeping (:meth:`wait_for`).
-    Built on werkzeug's server in a background thread; :meth:`stop` takes
-    milliseconds. ``read_timeout`` bounds how long a stalled client may hold a
-    connection. See :class:`ServerSettings` for the other keyword arguments.
+    Served in background threads (see :class:`~pytest_jobhooks.server.background.BackgroundServer`);
+    :meth:`stop` takes milliseconds. ``read_timeout`` bounds how long a
+    stalled client may hold a connection. See :class:`ServerSettings` for the
+    other keyword arguments.
+
+    A sender needs only two attributes of it, which any object may offer to
+    be sent to the same way: :attr:`url` (``str``) and :attr:`secret`
+    (``str`` or None: the secret to sign with).
     """
+
+    _what = "the capture server"
+    _thread_name = "jobhooks"
 
     def __init__(
         self,
@@ -78,76 +86,28 @@ class CaptureServer:
         read_timeout: float = 5.0,
         **settings: Unpack[ServerSettings],
     ) -> None:
-        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-            raise ServerError(f"port must be an int from 0 to 65535, not {port!r}")
-        if not isinstance(read_timeout, (int, float)) or not math.isfinite(read_timeout) or read_timeout <= 0:
-            raise ServerError(f"read_timeout must be a number of seconds > 0, not {read_timeout!r}")
-        self._host = host
-        self._requested_port = port
-        self._read_timeout = float(read_timeout)
+        super().__init__(host, port, read_timeout=read_timeout)
         self._defaults: dict[str, object] = {"secret": True, **_checked_names(settings)}
         self._receiver = Receiver(Settings())
-        self._httpd: Httpd | None = None
         self._apply(self._defaults)
 
-    # -- lifecycle
+    def _application(self) -> Receiver:
+        return self._receiver
 
-    def start(self) -> CaptureServer:
-        """Listen and serve in a background thread; returns the server. Raises ServerError if it cannot."""
-        if self._httpd is not None:
-            raise ServerError(f"{self!r} is already running")
+    def _starting(self) -> None:
         # Imported here, not by the first request: a sender's timeout must not pay for it.
         from .. import catalog  # noqa: F401
 
         self._receiver.stopping.clear()
-        httpd = Httpd(
-            self._host, self._requested_port, self._receiver, read_timeout=self._read_timeout, name="jobhooks"
-        )
-        httpd.on_rejection = self._receiver.note_rejection
-        httpd.start()
-        self._httpd = httpd
-        return self
 
-    def stop(self) -> None:
-        """Stop serving: end open connections, join every thread, close every socket. Safe to call twice."""
-        httpd, self._httpd = self._httpd, None
-        if httpd is None:
-            return
+    def _stopping(self) -> None:
         self._receiver.stopping.set()  # cuts scripted delays short
-        httpd.stop()
 
-    @property
-    def is_running(self) -> bool:
-        """Whether the server is listening."""
-        return self._httpd is not None
+    def _note_rejection(self, message: str) -> None:
+        self._receiver.note_rejection(message)
 
-    def __enter__(self) -> CaptureServer:
-        return self if self.is_running else self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    # -- where
-
-    @property
-    def host(self) -> str:
-        """The host the server listens on."""
-        return self._host
-
-    @property
-    def port(self) -> int:
-        """The port the server listens on (the one picked when it was asked for port 0)."""
-        return self._running().port
-
-    @property
-    def url(self) -> str:
-        """The server's base URL, e.g. ``http://127.0.0.1:41234`` (no trailing slash)."""
-        host = f"[{self._host}]" if ":" in self._host else self._host
-        return f"http://{host}:{self.port}"
-
-    def url_for(self, path: str) -> str:
-        """The URL of ``path`` on this server (``"/hooks/telmai"`` -> ``http://127.0.0.1:41234/hooks/telmai``)."""
-        return self.url + "/" + path.lstrip("/")
+    def _summary(self) -> str:
+        return f"{len(self.deliveries)} deliveries"
 
     # -- settings
 
@@ -224,10 +184,8 @@ class CaptureServer:
         every delivery that did arrive and why it did not match.
         """
         __tracebackhide__ = True
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise ServerError(f"count must be an int >= 0, not {count!r}")
-        if not isinstance(timeout, (int, float)) or not timeout >= 0:
-            raise ServerError(f"timeout must be a number of seconds >= 0, not {timeout!r}")
+        check_count("count", count)
+        check_number("timeout", timeout, inclusive=True)
         criteria = Criteria(vendor=vendor, job_id=job_id, status=status, path=path, predicate=predicate)
         deadline = time.monotonic() + timeout
         generation, seen = -1, 0
@@ -267,16 +225,7 @@ class CaptureServer:
             raise ServerError("this server has no secret to sign with (configure(secret=...))")
         return _sign(self.secret, body, msg_id=msg_id, timestamp=timestamp, prefix=prefix)
 
-    def __repr__(self) -> str:
-        where = self.url if self.is_running else "stopped"
-        return f"<CaptureServer {where}, {len(self.deliveries)} deliveries>"
-
     # -- internals
-
-    def _running(self) -> Httpd:
-        if self._httpd is None:
-            raise ServerError("the capture server is not running: call start() or use it as a context manager")
-        return self._httpd
 
     def _apply(self, settings: Mapping[str, object], *, base: Settings | None = None) -> None:
         changes: dict[str, object] = {}
@@ -284,16 +233,14 @@ class CaptureServer:
             if name == "secret":
                 changes["secret"] = _secret(value)
             elif name == "body_limit":
-                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                    raise ServerError(f"body_limit must be a number of bytes >= 0, not {value!r}")
-                changes["body_limit"] = value
+                changes["body_limit"] = check_count("body_limit", value, what="a number of bytes")
             elif name == "reject_status":
                 if value is not None:
                     value = make_response(value).status  # type: ignore[arg-type]
                 changes["reject_status"] = value
             elif name == "require_signature":
                 if value is not None and not isinstance(value, bool):
-                    raise ServerError(f"require_signature must be True, False or None, not {value!r}")
+                    raise ArgumentError(f"require_signature must be True, False or None, not {value!r}")
                 changes["require_signature"] = value
         if "respond" in settings:
             self._receiver.script.load(settings["respond"])  # type: ignore[arg-type]
@@ -324,7 +271,7 @@ class _Mark:
 def _checked_names(settings: Mapping[str, object]) -> dict[str, object]:
     unknown = sorted(set(settings) - set(SETTINGS))
     if unknown:
-        raise ServerError(f"unknown setting(s) {', '.join(unknown)}; allowed: {', '.join(SETTINGS)}")
+        raise ArgumentError(f"unknown setting(s) {', '.join(unknown)}; allowed: {', '.join(SETTINGS)}")
     return dict(settings)
 
 
@@ -334,9 +281,6 @@ def _secret(value: object) -> str | None:
     if value is None or value is False:
         return None
     if isinstance(value, str):
-        try:
-            _secret_key(value)
-        except SignatureError as exc:
-            raise ServerError(f"secret: {exc}") from None
+        _secret_key(value)  # an unusable one is refused now, not by every delivery
         return value
-    raise ServerError(f"secret must be a 'whsec_...' str, True (fresh) or None, not {value!r}")
+    raise ArgumentError(f"secret must be a 'whsec_...' str, True (fresh) or None, not {value!r}")

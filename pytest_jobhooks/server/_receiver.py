@@ -11,22 +11,20 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 from ..catalog.reading import Reading, read_if_signing
 from ..deliveries import Delivery, Response, SignatureVerdict
 from ..errors import SignatureError
 from ..signing import verify
-from ..wire import Headers, Request, has_signature_headers
-from ._httpd import HEADERS_KEY
-from ._script import Script, reason_phrase
+from ..wire import Request, has_signature_headers
+from ._script import Script
+from ._wsgi import read_request, send_response
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 DEFAULT_BODY_LIMIT = 1024 * 1024
-_NO_LENGTH = frozenset({204, 304})
 _TEXT = {"Content-Type": "text/plain; charset=utf-8"}
 
 Verdict = tuple[SignatureVerdict | None, str | None, str | None]
@@ -115,33 +113,23 @@ class Receiver:
             response = Response(500, b"internal error in the capture server\n", _TEXT)
         if response.delay:
             self.stopping.wait(response.delay)  # cut short when the server stops
-        headers = list(response.headers.items())
-        if response.status not in _NO_LENGTH:
-            headers.append(("Content-Length", str(len(response.body))))
-        start_response(f"{response.status} {reason_phrase(response.status)}", headers)
-        return [] if environ["REQUEST_METHOD"] == "HEAD" else [response.body]
+        return send_response(response, environ, start_response)
 
     def _receive(self, environ: WSGIEnvironment) -> Response:
-        received_at = datetime.now(timezone.utc)
         settings = self.settings
-        method = environ["REQUEST_METHOD"]
-        path = _unwsgi(environ.get("PATH_INFO", ""))
-        query_string = _unwsgi(environ.get("QUERY_STRING", ""))
-        raw_headers = environ.get(HEADERS_KEY, ())
-        headers = Headers(raw_headers)
-        signed = has_signature_headers(name for name, _ in raw_headers)
-        body, transport_error, error_status = _read_body(environ, settings.body_limit)
-        request = Request(method, path, query_string, headers, body, received_at)
+        received = read_request(environ, settings.body_limit)
+        request, transport_error = received.request, received.problem
+        signed = has_signature_headers(name for name, _ in request.headers.raw())
         verdict: Verdict = (None, None, None)
         reading: Reading | None = None
         if transport_error is not None:
-            response = Response(error_status, f"{transport_error}\n".encode(), _TEXT)
+            response = Response(received.problem_status, f"{transport_error}\n".encode(), _TEXT)
         else:
             verdict, reading = _judge(settings, request, signed)
             if verdict[0] in ("invalid", "missing") and settings.reject_status is not None:
                 response = Response(settings.reject_status, f"signature {verdict[0]}: {verdict[2]}\n".encode(), _TEXT)
             else:
-                response = self.script.next(path)
+                response = self.script.next(request.path)
         delivery = Delivery(
             request,
             response=response,
@@ -179,64 +167,3 @@ def _judge(settings: Settings, request: Request, signed: bool) -> tuple[Verdict,
     if expected:
         return ("missing", "missing-header", "no svix-signature or webhook-signature header"), reading
     return (None, None, None), reading
-
-
-def _read_body(environ: WSGIEnvironment, limit: int) -> tuple[bytes, str | None, int]:
-    """The body, why it could not be read whole (or None) and the status to answer that with."""
-    stream: IO[bytes] = environ["wsgi.input"]
-    if environ.get("wsgi.input_terminated"):  # chunked: werkzeug decodes it
-        return _read_chunked(stream, limit)
-    declared = environ.get("CONTENT_LENGTH") or ""
-    if not declared:
-        return b"", None, 0
-    if not declared.isdigit():
-        return b"", f"invalid Content-Length header {declared!r}", 400
-    length = int(declared)
-    if length > limit:
-        return b"", f"body too large: Content-Length {length} exceeds the limit of {limit} bytes", 413
-    read = getattr(stream, "read1", stream.read)
-    chunks: list[bytes] = []
-    got = 0
-    while got < length:
-        try:
-            chunk = read(length - got)
-        except TimeoutError:
-            stalled = _stalled(environ, f"after {got} of {length} body bytes")
-            return b"".join(chunks), stalled, 408
-        except OSError as exc:
-            return b"".join(chunks), f"connection failed after {got} of {length} body bytes: {exc}", 400
-        if not chunk:
-            return b"".join(chunks), f"incomplete body: connection closed after {got} of {length} bytes", 400
-        chunks.append(chunk)
-        got += len(chunk)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks), None, 0
-
-
-def _read_chunked(stream: IO[bytes], limit: int) -> tuple[bytes, str | None, int]:
-    chunks: list[bytes] = []
-    got = 0
-    while True:
-        try:
-            chunk = stream.read(65536)
-        except TimeoutError:
-            return b"".join(chunks), f"client stalled after {got} bytes of a chunked body", 408
-        except OSError as exc:
-            return b"".join(chunks), f"broken chunked body after {got} bytes: {exc}", 400
-        if not chunk:
-            return b"".join(chunks), None, 0
-        got += len(chunk)
-        if got > limit:
-            return b"", f"body too large: the chunked body exceeds the limit of {limit} bytes", 413
-        chunks.append(chunk)
-
-
-def _stalled(environ: WSGIEnvironment, where: str) -> str:
-    connection = environ.get("werkzeug.socket")
-    timeout = connection.gettimeout() if connection is not None else None
-    waited = f" for {timeout:g} s" if timeout else ""
-    return f"client stalled {where}: nothing more arrived{waited}"
-
-
-def _unwsgi(value: str) -> str:
-    # WSGI hands text over as latin-1 code points of the UTF-8 bytes.
-    return value.encode("latin-1").decode("utf-8", "replace")

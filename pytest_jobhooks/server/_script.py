@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from http import HTTPStatus
 
+from .._checks import check_count, check_number
 from ..deliveries import Response
-from ..errors import ServerError
+from ..errors import ArgumentError
 
 RespondSpec = int | Sequence[int | Mapping[str, object]]
 """What ``respond=`` accepts: a status for every request, or a list of statuses / ``respond()`` kwargs, one each."""
@@ -38,26 +37,17 @@ def make_response(
 ) -> Response:
     """A validated :class:`Response`; a mapping or list body is sent as JSON, a str as UTF-8 text."""
     if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
-        raise ServerError(f"response status must be an int from 200 to 599, not {status!r}")
-    if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not math.isfinite(delay) or delay < 0:
-        raise ServerError(f"response delay must be a number of seconds >= 0, not {delay!r}")
+        raise ArgumentError(f"response status must be an int from 200 to 599, not {status!r}")
+    delay = check_number("delay", delay, inclusive=True)
     data, content_type = _encode(body)
     if data and status in _NO_BODY:
-        raise ServerError(f"a {status} response cannot have a body")
+        raise ArgumentError(f"a {status} response cannot have a body")
     extra: dict[str, str] = {"Content-Type": content_type} if content_type else {}
     for name, value in (headers or {}).items():
         if not isinstance(name, str) or not isinstance(value, str) or any(c in name + value for c in "\r\n"):
-            raise ServerError(f"response header {name!r}: {value!r} must be single-line strings")
+            raise ArgumentError(f"response header {name!r}: {value!r} must be single-line strings")
         extra[name] = value
-    return Response(status, data, extra, float(delay))
-
-
-def reason_phrase(status: int) -> str:
-    """The standard reason phrase of ``status`` (``Unknown`` for unregistered codes)."""
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
+    return Response(status, data, extra, delay)
 
 
 class Script:
@@ -72,10 +62,10 @@ class Script:
 
     def add(self, response: Response, *, times: int | None = None, path: str | None = None) -> None:
         """Queue ``response`` for the next ``times`` requests (None: all of them) to ``path`` (None: any)."""
-        if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
-            raise ServerError(f"times must be a positive int or None (always), not {times!r}")
+        if times is not None:
+            check_count("times", times, minimum=1, what="None (always) or an int")
         if path is not None and (not isinstance(path, str) or not path.startswith("/")):
-            raise ServerError(f"path must start with '/', not {path!r}")
+            raise ArgumentError(f"path must start with '/', not {path!r}")
         with self._lock:
             self._rules.append(_Rule(response, times, path))
 
@@ -90,7 +80,7 @@ class Script:
         elif isinstance(spec, Sequence) and not isinstance(spec, (str, bytes)):
             rules.extend(_rule_from(item) for item in spec)
         elif spec is not None:
-            raise ServerError(f"respond= takes a status or a list of statuses / respond() kwargs, not {spec!r}")
+            raise ArgumentError(f"respond= takes a status or a list of statuses / respond() kwargs, not {spec!r}")
         with self._lock:
             self._rules.clear()
         for response, times, path in rules:
@@ -126,13 +116,13 @@ def _rule_from(item: object) -> tuple[Response, int | None, str | None]:
     if isinstance(item, Mapping):
         unknown = sorted(set(item) - set(_RESPOND_KEYS))
         if unknown:
-            raise ServerError(f"respond= item has unknown key(s) {unknown}; allowed: {', '.join(_RESPOND_KEYS)}")
+            raise ArgumentError(f"respond= item has unknown key(s) {unknown}; allowed: {', '.join(_RESPOND_KEYS)}")
         kwargs = dict(item)
         times = kwargs.pop("times", 1)
         path = kwargs.pop("path", None)
         response = make_response(**kwargs)
         return response, times, path
-    raise ServerError(f"respond= item must be a status or a dict of respond() arguments, not {item!r}")
+    raise ArgumentError(f"respond= item must be a status or a dict of respond() arguments, not {item!r}")
 
 
 def _encode(body: Body) -> tuple[bytes, str | None]:
@@ -145,4 +135,4 @@ def _encode(body: Body) -> tuple[bytes, str | None]:
     try:
         return json.dumps(body).encode("utf-8"), "application/json"
     except (TypeError, ValueError) as exc:
-        raise ServerError(f"response body is not JSON-serialisable: {exc}") from None
+        raise ArgumentError(f"response body is not JSON-serialisable: {exc}") from None

@@ -1,0 +1,144 @@
+"""One base for every background HTTP server of pytest-jobhooks: the capture server and the fake vendor APIs.
+
+A :class:`BackgroundServer` listens on ``host:port`` (port 0: a free one) and
+serves a WSGI application in background threads that block in ``accept()``
+themselves; :meth:`~BackgroundServer.stop` takes milliseconds. Lifecycle
+problems (not running, already running, cannot listen) raise
+:class:`~pytest_jobhooks.errors.ServerError` (or the subclass a server names);
+bad constructor arguments raise :class:`~pytest_jobhooks.errors.ArgumentError`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from .._checks import check_number, check_port
+from ..errors import ArgumentError, ServerError
+from ._httpd import Httpd
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+    from typing_extensions import Self
+
+__all__ = ["BackgroundServer"]
+
+
+class BackgroundServer:
+    """A real HTTP server serving in background threads: start, stop in milliseconds, URLs, context manager.
+
+    ``read_timeout`` (seconds) bounds how long a stalled client may hold a
+    connection. Use it as ``with Server() as server:`` or call :meth:`start` /
+    :meth:`stop`; :attr:`port`, :attr:`url` and :meth:`url_for` need it running.
+
+    A subclass serves :meth:`_application` and may set: ``_what`` (how messages
+    name it), ``_error`` (the :class:`~pytest_jobhooks.errors.ServerError`
+    subclass it raises), ``_url_path`` (the path :attr:`url` ends in),
+    ``_thread_name`` (its threads' name prefix, so a leak shows whose they are);
+    and override :meth:`_starting`, :meth:`_stopping`, :meth:`_note_rejection`
+    and :meth:`_summary` (what :func:`repr` shows after the URL).
+    """
+
+    _what: ClassVar[str] = "the server"
+    _error: ClassVar[type[ServerError]] = ServerError
+    _url_path: ClassVar[str] = ""
+    _thread_name: ClassVar[str] = "jobhooks-server"
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, read_timeout: float = 5.0) -> None:
+        if not isinstance(host, str) or not host:
+            raise ArgumentError(f"host must be a non-empty str, not {host!r}")
+        self._host = host
+        self._requested_port = check_port(port)
+        self._read_timeout = check_number("read_timeout", read_timeout)
+        self._httpd: Httpd | None = None
+
+    # -- lifecycle
+
+    def start(self) -> Self:
+        """Listen and serve in background threads; returns the server. Raises ServerError if it cannot."""
+        if self._httpd is not None:
+            raise self._error(f"{self._what} is already running at {self.url}")
+        self._starting()
+        try:
+            httpd = Httpd(
+                self._host,
+                self._requested_port,
+                self._application(),
+                read_timeout=self._read_timeout,
+                name=self._thread_name,
+            )
+        except ServerError as exc:
+            raise self._error(str(exc)) from None
+        httpd.on_rejection = self._note_rejection
+        httpd.start()
+        self._httpd = httpd
+        return self
+
+    def stop(self) -> None:
+        """Stop serving: end open connections, join every thread, close every socket (milliseconds). Safe twice."""
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        self._stopping()
+        httpd.stop()
+
+    @property
+    def is_running(self) -> bool:
+        """Whether the server is listening."""
+        return self._httpd is not None
+
+    def __enter__(self) -> Self:
+        return self if self.is_running else self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- where
+
+    @property
+    def host(self) -> str:
+        """The host the server listens on."""
+        return self._host
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on (the one picked when it was asked for port 0)."""
+        return self._running().port
+
+    @property
+    def url(self) -> str:
+        """The server's URL: ``http://host:port`` and the server's own path (none for the capture server)."""
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"http://{host}:{self.port}{self._url_path}"
+
+    def url_for(self, path: str) -> str:
+        """The URL of ``path`` under :attr:`url` (``"/hooks/telmai"`` -> ``http://127.0.0.1:41234/hooks/telmai``)."""
+        return self.url.rstrip("/") + "/" + path.lstrip("/")
+
+    def __repr__(self) -> str:
+        where = self.url if self.is_running else "stopped"
+        summary = self._summary()
+        return f"<{type(self).__name__} {where}{', ' + summary if summary else ''}>"
+
+    # -- for subclasses
+
+    def _application(self) -> WSGIApplication:
+        """The WSGI application the server serves."""
+        raise NotImplementedError
+
+    def _starting(self) -> None:
+        """Called by :meth:`start` before listening."""
+
+    def _stopping(self) -> None:
+        """Called by :meth:`stop` before the connections are ended (e.g. to cut scripted delays short)."""
+
+    def _note_rejection(self, message: str) -> None:
+        """A request was answered before the application saw it (bad request line, timeout...)."""
+
+    def _summary(self) -> str:
+        """What :func:`repr` shows after the URL (``3 deliveries``); empty for nothing."""
+        return ""
+
+    def _running(self) -> Httpd:
+        if self._httpd is None:
+            raise self._error(f"{self._what} is not running: call start() or use it as a context manager")
+        return self._httpd
