@@ -15,7 +15,8 @@ from datetime import datetime, timezone
 
 from jobwatch.events import JobUpdate
 
-from pytest_jobhooks import DeliveryStyle, JobHistory, Lifecycle, Vendor, VendorFactory
+from pytest_jobhooks import DeliveryStyle, Lifecycle, Vendor
+from pytest_jobhooks.vendors.factory import JobHistory, VendorFactory
 
 STATES = ("QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED")
 FINAL = {"succeeded": "SUCCEEDED", "failed": "FAILED", "cancelled": "CANCELLED"}

@@ -13,7 +13,8 @@ import pytest
 from jobwatch.gofetch import GoFetchClient, GoFetchError
 from jobwatch.store import JobStore
 
-from pytest_jobhooks import GoFetchAPI, SeededFactory, assert_job_sequence
+from pytest_jobhooks import SeededFactory, assert_job_sequence
+from pytest_jobhooks.fakes.gofetch import GoFetchAPI
 
 
 @pytest.fixture

@@ -13,16 +13,8 @@ import json
 import pytest
 from jobwatch.store import JobStore
 
-from pytest_jobhooks import (
-    DeliveryReport,
-    SeededFactory,
-    Sender,
-    assert_valid_lifecycle,
-    deliver,
-    job_state,
-    outcomes,
-    timeline,
-)
+from pytest_jobhooks import DeliveryReport, SeededFactory, Sender, assert_valid_lifecycle, deliver, job_state, timeline
+from pytest_jobhooks.factories import outcomes
 
 VENDORS = ("telmai", "tamr", "tensorlake", "tensorlake-workflow", "gofetch")
 JOBS = [pytest.param(vendor, outcome, id=f"{vendor}-{outcome}") for vendor in VENDORS for outcome in outcomes(vendor)]

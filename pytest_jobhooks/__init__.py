@@ -1,8 +1,11 @@
 """pytest-jobhooks: test job-status webhooks (Telmai, Tamr, Tensorlake, GoFetch) like pure functions.
 
-Every public name is importable from here. They are loaded on first use, because
-pytest imports this package in every run of its users' test suites and the
-vendor catalog (pydantic models) is not free to import.
+The names a test writes are importable from here; results a test only receives
+(``Attempt``, ``LineVerdict``...) and power-user constants live in their
+feature module, which is reachable as an attribute too
+(``pytest_jobhooks.sender.SVIX_RETRY_SCHEDULE``, ``pytest_jobhooks.fakes.gofetch``).
+Everything is loaded on first use: pytest imports this package in every run of
+its users' test suites, and the vendor catalog (pydantic models) is not free to import.
 """
 
 from __future__ import annotations
@@ -26,103 +29,98 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from . import (
+        assertions as assertions,
+    )
+    from . import (
+        catalog as catalog,
+    )
+    from . import (
+        cli as cli,
+    )
+    from . import (
+        contract as contract,
+    )
+    from . import (
+        deliveries as deliveries,
+    )
+    from . import (
+        factories as factories,
+    )
+    from . import (
+        fakes as fakes,
+    )
+    from . import (
+        recordings as recordings,
+    )
+    from . import (
+        sender as sender,
+    )
+    from . import (
+        server as server,
+    )
+    from . import (
+        signing as signing,
+    )
+    from . import (
+        strategies as strategies,
+    )
+    from . import (
+        vendors as vendors,
+    )
+    from . import (
+        wire as wire,
+    )
     from .assertions import assert_job_sequence, assert_valid_lifecycle, timeline
-    from .catalog import detect_vendor, job_state, validate_payload
+    from .catalog import detect_vendor, job_state, read, validate_payload
     from .catalog.schemas import load_schema, schema_path
-    from .deliveries import Delivery, Response, SignatureVerdict
-    from .factories import INVALID_DEFECTS, OMIT, SeededFactory, build, invalid, lifecycle, outcomes
-    from .fakes.gofetch import APICall, GoFetchAPI
-    from .recordings import (
-        DriftEntry,
-        DriftReport,
-        LineVerdict,
-        RecordedDelivery,
-        RecordingChecker,
-        RecordingReport,
-        RecordingSummary,
-        check_recording,
-        parse_record,
-        read_records,
-    )
-    from .recordings.replaying import ReplayedDelivery, ReplayReport, replay
-    from .sender import (
-        INFERRED_RETRY_SCHEDULE,
-        NO_RETRIES,
-        SVIX_RETRY_SCHEDULE,
-        Attempt,
-        BatchReport,
-        DeliveryReport,
-        RetrySchedule,
-        Sender,
-        SentRequest,
-        default_retry_schedule,
-        deliver,
-        deliver_all,
-    )
-    from .server import CaptureServer, ServerSettings
+    from .deliveries import Delivery
+    from .factories import INVALID_DEFECTS, OMIT, SeededFactory, build, invalid, lifecycle
+    from .recordings import RecordedDelivery, check_recording, read_records
+    from .recordings.replaying import replay
+    from .sender import BatchReport, DeliveryReport, RetrySchedule, Sender, deliver, deliver_all
+    from .server import CaptureServer
     from .signing import forged_headers, new_secret, sign, verify
-    from .vendors import VENDORS, get_vendor, register_vendor, unregister_vendor
+    from .vendors import VENDORS, get_vendor, register_vendor, registered, unregister_vendor
     from .vendors.base import UNIFIED_STATUSES, DeliveryStyle, JobState, Lifecycle, UnifiedStatus, Vendor
-    from .vendors.factory import JobHistory, VendorFactory
     from .wire import Headers, Request
 
 __all__ = [
-    "INFERRED_RETRY_SCHEDULE",
     "INVALID_DEFECTS",
-    "NO_RETRIES",
     "OMIT",
-    "SVIX_RETRY_SCHEDULE",
     "UNIFIED_STATUSES",
     "VENDORS",
-    "APICall",
     "ArgumentError",
-    "Attempt",
     "BatchReport",
     "CaptureServer",
     "Delivery",
     "DeliveryError",
     "DeliveryReport",
     "DeliveryStyle",
-    "DriftEntry",
-    "DriftReport",
     "FactoryError",
-    "GoFetchAPI",
     "GoFetchAPIError",
     "Headers",
-    "JobHistory",
     "JobState",
     "JobhooksError",
     "Lifecycle",
-    "LineVerdict",
     "PayloadValidationError",
     "Problem",
     "RecordedDelivery",
-    "RecordingChecker",
     "RecordingError",
-    "RecordingReport",
-    "RecordingSummary",
-    "ReplayReport",
-    "ReplayedDelivery",
     "Request",
-    "Response",
     "RetrySchedule",
     "SeededFactory",
     "Sender",
-    "SentRequest",
     "ServerError",
-    "ServerSettings",
     "SignatureError",
-    "SignatureVerdict",
     "UnifiedStatus",
     "UnknownVendorError",
     "Vendor",
     "VendorDefinitionError",
-    "VendorFactory",
     "assert_job_sequence",
     "assert_valid_lifecycle",
     "build",
     "check_recording",
-    "default_retry_schedule",
     "deliver",
     "deliver_all",
     "detect_vendor",
@@ -133,10 +131,10 @@ __all__ = [
     "lifecycle",
     "load_schema",
     "new_secret",
-    "outcomes",
-    "parse_record",
+    "read",
     "read_records",
     "register_vendor",
+    "registered",
     "replay",
     "schema_path",
     "sign",
@@ -146,83 +144,57 @@ __all__ = [
     "verify",
 ]
 
-_LAZY = {
-    "ReplayReport": ".recordings.replaying",
-    "ReplayedDelivery": ".recordings.replaying",
-    "replay": ".recordings.replaying",
-    "Delivery": ".deliveries",
-    "Headers": ".wire",
-    "Request": ".wire",
-    "Response": ".deliveries",
-    "SignatureVerdict": ".deliveries",
-    "APICall": ".fakes.gofetch",
-    "GoFetchAPI": ".fakes.gofetch",
-    "INFERRED_RETRY_SCHEDULE": ".sender",
-    "NO_RETRIES": ".sender",
-    "SVIX_RETRY_SCHEDULE": ".sender",
-    "Attempt": ".sender",
-    "BatchReport": ".sender",
-    "DeliveryReport": ".sender",
-    "RetrySchedule": ".sender",
-    "Sender": ".sender",
-    "SentRequest": ".sender",
-    "default_retry_schedule": ".sender",
-    "deliver": ".sender",
-    "deliver_all": ".sender",
-    "CaptureServer": ".server",
-    "ServerSettings": ".server",
-    "forged_headers": ".signing",
-    "new_secret": ".signing",
-    "sign": ".signing",
-    "verify": ".signing",
-    "UNIFIED_STATUSES": ".vendors.base",
-    "DeliveryStyle": ".vendors.base",
-    "JobState": ".vendors.base",
-    "Lifecycle": ".vendors.base",
-    "UnifiedStatus": ".vendors.base",
-    "Vendor": ".vendors.base",
-    "VENDORS": ".vendors",
-    "get_vendor": ".vendors",
-    "register_vendor": ".vendors",
-    "unregister_vendor": ".vendors",
-    "detect_vendor": ".catalog",
-    "INVALID_DEFECTS": ".factories",
-    "OMIT": ".factories",
-    "SeededFactory": ".factories",
-    "build": ".factories",
-    "invalid": ".factories",
-    "lifecycle": ".factories",
-    "outcomes": ".factories",
-    "JobHistory": ".vendors.factory",
-    "VendorFactory": ".vendors.factory",
-    "job_state": ".catalog",
-    "validate_payload": ".catalog",
-    "load_schema": ".catalog.schemas",
-    "DriftEntry": ".recordings",
-    "DriftReport": ".recordings",
-    "LineVerdict": ".recordings",
-    "RecordedDelivery": ".recordings",
-    "RecordingChecker": ".recordings",
-    "RecordingReport": ".recordings",
-    "RecordingSummary": ".recordings",
-    "check_recording": ".recordings",
-    "parse_record": ".recordings",
-    "read_records": ".recordings",
-    "schema_path": ".catalog.schemas",
-    "assert_job_sequence": ".assertions",
-    "assert_valid_lifecycle": ".assertions",
-    "timeline": ".assertions",
+# Where each lazily loaded public name is defined, grouped by module (the errors above are loaded eagerly).
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    ".assertions": ("assert_job_sequence", "assert_valid_lifecycle", "timeline"),
+    ".catalog": ("detect_vendor", "job_state", "read", "validate_payload"),
+    ".catalog.schemas": ("load_schema", "schema_path"),
+    ".deliveries": ("Delivery",),
+    ".factories": ("INVALID_DEFECTS", "OMIT", "SeededFactory", "build", "invalid", "lifecycle"),
+    ".recordings": ("RecordedDelivery", "check_recording", "read_records"),
+    ".recordings.replaying": ("replay",),
+    ".sender": ("BatchReport", "DeliveryReport", "RetrySchedule", "Sender", "deliver", "deliver_all"),
+    ".server": ("CaptureServer",),
+    ".signing": ("forged_headers", "new_secret", "sign", "verify"),
+    ".vendors": ("VENDORS", "get_vendor", "register_vendor", "registered", "unregister_vendor"),
+    ".vendors.base": ("UNIFIED_STATUSES", "DeliveryStyle", "JobState", "Lifecycle", "UnifiedStatus", "Vendor"),
+    ".wire": ("Headers", "Request"),
 }
+_LAZY = {name: module for module, names in _EXPORTS.items() for name in names}
+
+# Feature modules reachable as attributes (``pytest_jobhooks.factories.build``), imported on first access.
+_SUBMODULES = frozenset(
+    {
+        "assertions",
+        "catalog",
+        "cli",
+        "contract",
+        "deliveries",
+        "errors",
+        "factories",
+        "fakes",
+        "recordings",
+        "sender",
+        "server",
+        "signing",
+        "strategies",
+        "vendors",
+        "wire",
+    }
+)
 
 
 def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
-    if module is None:
+    if module is not None:
+        value = getattr(import_module(module, __name__), name)
+    elif name in _SUBMODULES:
+        value = import_module(f".{name}", __name__)
+    else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    return sorted({*globals(), *__all__, *_SUBMODULES})

@@ -42,6 +42,7 @@ __all__ = [
     "has_signature_headers",
     "new_message_id",
     "new_secret",
+    "secret_key",
     "sign",
     "verify",
 ]
@@ -105,7 +106,7 @@ def sign(
     headers the Standard Webhooks way. Raises :class:`~pytest_jobhooks.errors.ArgumentError`
     for an unusable secret, body, timestamp, message id or prefix.
     """
-    key = _key(secret)
+    key = secret_key(secret)
     data = _body_bytes(body)
     seconds = _unix_seconds(timestamp)
     message_id = new_message_id() if msg_id is None else _checked_id(msg_id)
@@ -139,7 +140,7 @@ def verify(
     ``headers``, ``tolerance`` or ``now`` raises :class:`~pytest_jobhooks.errors.ArgumentError`
     instead: it says nothing about the delivery.
     """
-    key = _key(secret)
+    key = secret_key(secret)
     data = _body_bytes(body)
     if not isinstance(headers, Mapping):
         raise ArgumentError(f"headers must be a mapping of header names to values, not {headers!r}")
@@ -182,7 +183,7 @@ def forged_headers(
     Bad arguments (an unknown ``kind`` included) raise :class:`~pytest_jobhooks.errors.ArgumentError`.
     """
     check_choice("kind", kind, FORGERIES)
-    _key(secret)  # refused for every kind, "wrong-secret" too: the caller's secret is unusable either way
+    secret_key(secret)  # refused for every kind, "wrong-secret" too: the caller's secret is unusable either way
     data = _body_bytes(body)
     when = _unix_seconds(timestamp)
     margin = int(_tolerance_seconds(tolerance) + _FORGERY_MARGIN.total_seconds())
@@ -272,8 +273,11 @@ def _signature(key: bytes, message_id: str, seconds: int, data: bytes) -> str:
     return Webhook(key).sign(message_id, datetime.fromtimestamp(seconds, timezone.utc), text)
 
 
-def _key(secret: object, name: str = "secret") -> bytes:
-    """The HMAC key of a ``whsec_...`` secret or raw key bytes; ``name`` is how the caller's argument is spelled."""
+def secret_key(secret: object, name: str = "secret") -> bytes:
+    """The HMAC key of a ``whsec_...`` secret or raw key bytes; ``name`` is how the caller's argument is spelled.
+
+    Raises :class:`~pytest_jobhooks.errors.ArgumentError` for anything that is not a usable secret.
+    """
     if isinstance(secret, (bytes, bytearray)):
         key = bytes(secret)
     elif isinstance(secret, str):

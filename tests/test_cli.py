@@ -113,7 +113,7 @@ def test_stdin_and_json_output(monkeypatch: pytest.MonkeyPatch, capsys: pytest.C
         "line": 3,
         "vendor": None,
         "outcome": "invalid",
-        "problems": [{"path": "$", "message": "expected a JSON object, got string"}],
+        "problems": [{"path": "$", "message": "expected a JSON object, got a string"}],
         "drift": [],
     }
     assert records[1]["drifted"] == 1

@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from pydantic import BaseModel, ConfigDict
 
 import pytest_jobhooks as jh
+from pytest_jobhooks._json import format_rfc3339
 from pytest_jobhooks.catalog.schemas import schema_path
 from pytest_jobhooks.factories import (
     BASE_TIME,
@@ -32,7 +33,7 @@ from pytest_jobhooks.factories import (
     outcomes,
 )
 from pytest_jobhooks.vendors import VENDORS
-from pytest_jobhooks.vendors.factory import VendorFactory, rfc3339
+from pytest_jobhooks.vendors.factory import VendorFactory
 
 NAMES = list(VENDORS)
 CASES = [(vendor, outcome) for vendor in NAMES for outcome in outcomes(vendor)]
@@ -316,7 +317,8 @@ _DUMP = """
 import json, sys
 from pytest_jobhooks.factories import INVALID_DEFECTS, build, invalid, lifecycle, outcomes
 from pytest_jobhooks.vendors import VENDORS
-from pytest_jobhooks.vendors.factory import VendorFactory, rfc3339
+from pytest_jobhooks._json import format_rfc3339
+from pytest_jobhooks.vendors.factory import VendorFactory
 out = {}
 for seed in (0, 12345, 2**63 + 5):
     for vendor in VENDORS:
@@ -508,7 +510,7 @@ class AcmeEvent(BaseModel):
 
 ACME_FACTORY = VendorFactory(
     job=lambda rng, job_id, start: {"id": job_id or f"acme-{rng.randrange(10**9)}"},
-    payload=lambda rng, history: {**history.job, "state": history.state, "at": rfc3339(history.time)},
+    payload=lambda rng, history: {**history.job, "state": history.state, "at": format_rfc3339(history.time, "ms")},
     status_path=lambda payload: ("state",),
 )
 

@@ -17,7 +17,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pytest_jobhooks"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors",),
     ("_json",),
-    ("_checks", "_seeds", "wire"),
+    ("_checks",),
+    ("_seeds", "wire"),
     ("vendors",),
     ("catalog",),
     ("signing",),

@@ -168,7 +168,7 @@ def test_bad_lines_are_listed_as_file_line_vendor_path_message(tmp_path: Path) -
         f"{path}:3: tensorlake: $: finished_at 2000-01-01T00:00:00Z is before created_at 2023-10-01T12:00:00Z",
         f"{path}:4: ?: $: cannot tell which vendor sent this payload "
         "(name it with --jobhooks-vendor or validate --vendor)",
-        f"{path}:5: ?: $: expected a JSON object, got array",
+        f"{path}:5: ?: $: expected a JSON object, got an array",
     ]
 
 
@@ -198,7 +198,7 @@ def test_deliveries_are_checked_by_their_payload(tmp_path: Path) -> None:
     assert (report.valid, report.invalid) == (3, 5)
     lines = messages(report)
     assert lines[0].startswith(f"{path}:4: tamr: $: ")
-    assert f"{path}:5: telmai: $: not valid JSON: Expecting value: line 1 column 1 (char 0)" in lines
+    assert f"{path}:5: telmai: $: not valid JSON: Expecting value (column 1)" in lines
     assert f"{path}:6: telmai: $: empty body: expected a JSON object" in lines
     assert f"{path}:7: ?: $: unknown vendor 'nope'; known vendors: {', '.join(sorted(VENDORS))}" in lines
     assert f"{path}:8: ?: $.jobhooks: unsupported recording format 9 (this version reads 1)" in lines

@@ -273,7 +273,7 @@ def test_report_reads_well(jobhooks_server: CaptureServer) -> None:
         (TELMAI, {"retry": "often"}, "retry= takes a RetrySchedule"),
         (TELMAI, {"retry": [5, -1]}, "a retry delay must be a number of seconds (or a timedelta) >= 0, not -1"),
         (TELMAI, {"retry": [float("inf")]}, "a retry delay must be a number of seconds (or a timedelta) >= 0"),
-        (TENSORLAKE, {"secret": "whsec_"}, "secret=: signing secret is empty"),
+        (TENSORLAKE, {"secret": "whsec_"}, "secret= is empty: it must hold key bytes"),
         (TENSORLAKE, {"secret": 42}, "secret= must be a 'whsec_...' str"),
         (TELMAI, {"start": datetime(2024, 1, 1)}, "start= must be timezone-aware"),
         (TELMAI, {"timestamp": "yesterday"}, "timestamp= must be a datetime or Unix seconds"),
@@ -287,7 +287,11 @@ def test_bad_arguments_are_refused_before_anything_is_sent(
     jobhooks_server: CaptureServer, payload: object, options: dict[str, object], message: str
 ) -> None:
     # Numbers, flags and seeds are checked by _checks (ArgumentError); the rest are DeliveryErrors.
-    expected = ArgumentError if re.match(r"(timeout|real_time|seed|a retry delay)\b", message) else DeliveryError
+    expected = (
+        ArgumentError
+        if re.match(r"(timeout|real_time|seed|a retry delay|secret= is empty)\b", message)
+        else DeliveryError
+    )
     with pytest.raises(expected) as info:
         deliver(payload, jobhooks_server, **options)  # type: ignore[arg-type]
     assert message in str(info.value)

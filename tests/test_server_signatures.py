@@ -6,14 +6,13 @@ import json
 
 import httpx
 import pytest
-from pytest_jobhooks.catalog._reading import Content
 
-from pytest_jobhooks.catalog import detect_vendor
+from pytest_jobhooks.catalog import detect_vendor, read, read_if_signing
 from pytest_jobhooks.errors import ServerError
 from pytest_jobhooks.server import CaptureServer
 from pytest_jobhooks.signing import FORGERIES, forged_headers
 from pytest_jobhooks.vendors import VENDORS
-from pytest_jobhooks.wire import Headers
+from pytest_jobhooks.wire import Request
 
 TELMAI = {"tenant": "acme", "source": "src-1", "jobId": "job-7", "status": "IN_PROGRESS", "details": "running"}
 TENSORLAKE = {"job_id": "parse_1", "status": "pending", "created_at": "2023-10-01T12:00:00Z"}
@@ -96,9 +95,10 @@ def test_unsigned_delivery_of_a_signing_vendor_is_missing(server: CaptureServer)
 
 @pytest.mark.parametrize(("vendor", "example"), EXAMPLES)
 def test_only_deliveries_of_signing_vendors_are_expected_signed(vendor: str, example: dict[str, object]) -> None:
-    content = Content("POST", json.dumps(example).encode(), "", Headers())
-    assert content.from_signing_vendor == (VENDORS[vendor].delivery.signing is not None)
-    assert content.vendor == vendor
+    request = Request("POST", body=json.dumps(example).encode())
+    signing = read_if_signing(request)
+    assert (signing is not None and signing.from_signing_vendor) == (VENDORS[vendor].delivery.signing is not None)
+    assert read(request).vendor == vendor
 
 
 @pytest.mark.parametrize(
@@ -113,9 +113,9 @@ def test_only_deliveries_of_signing_vendors_are_expected_signed(vendor: str, exa
     ],
 )
 def test_signing_vendor_check_agrees_with_detection(payload: dict[str, object]) -> None:
-    content = Content("POST", json.dumps(payload).encode(), "", Headers())
+    reading = read_if_signing(Request("POST", body=json.dumps(payload).encode()))
     signing = {name for name, spec in VENDORS.items() if spec.delivery.signing is not None}
-    assert content.from_signing_vendor == (detect_vendor(payload) in signing)
+    assert (reading is not None and reading.from_signing_vendor) == (detect_vendor(payload) in signing)
 
 
 def test_require_signature(server: CaptureServer) -> None:

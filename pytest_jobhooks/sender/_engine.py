@@ -19,8 +19,8 @@ from typing import TypedDict
 
 from .._checks import check_bool, check_number, check_seed
 from .._seeds import derive_seed, fresh_seed
-from ..errors import DeliveryError, SignatureError
-from ..signing import Timestamp, new_message_id, new_secret
+from ..errors import DeliveryError
+from ..signing import Timestamp, new_message_id, new_secret, secret_key
 from ..vendors.base import AnyVendor, DeliveryStyle
 from ..wire import Headers, Request
 from ._chaos import check_chaos, plan
@@ -234,10 +234,5 @@ def signing_secret(secret: object, target_secret: str | None, rng: random.Random
         return target_secret if target_secret is not None else new_secret(rng)
     if not isinstance(secret, (str, bytes)):
         raise DeliveryError(f"secret= must be a 'whsec_...' str, key bytes, False or None, not {secret!r}")
-    from ..signing import _key
-
-    try:
-        _key(secret)
-    except SignatureError as exc:
-        raise DeliveryError(f"secret=: {exc}") from None
+    secret_key(secret, "secret=")
     return secret

@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, TypedDict
 from .._checks import check_count, check_number
 from ..deliveries import Delivery
 from ..errors import ArgumentError, ServerError
-from ..signing import HeaderPrefix, Timestamp, new_secret
-from ..signing import _key as _secret_key
+from ..signing import HeaderPrefix, Timestamp, new_secret, secret_key
 from ..signing import sign as _sign
 from ._receiver import Receiver, Settings
 from ._script import Body, RespondSpec, make_response
@@ -281,6 +280,6 @@ def _secret(value: object) -> str | None:
     if value is None or value is False:
         return None
     if isinstance(value, str):
-        _secret_key(value)  # an unusable one is refused now, not by every delivery
+        secret_key(value)  # an unusable one is refused now, not by every delivery
         return value
     raise ArgumentError(f"secret must be a 'whsec_...' str, True (fresh) or None, not {value!r}")
