@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from .catalog.reading import Reading, read
 from .errors import Problem
-from .wire import Headers, Request
+from .wire import OnRequest, Request
 
 if TYPE_CHECKING:
     from .vendors.base import JobState, JsonObject, JsonValue, UnifiedStatus
@@ -31,7 +30,7 @@ class Response:
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class Delivery:
+class Delivery(OnRequest):
     """One request the capture server received, as recorded, and what the catalog makes of it.
 
     ``request`` is the :class:`~pytest_jobhooks.wire.Request` as received; its
@@ -57,38 +56,6 @@ class Delivery:
     signature_message: str | None = None
     transport_error: str | None = None
     _reading: Reading | None = field(default=None, compare=False)
-
-    @property
-    def method(self) -> str:
-        """The HTTP method."""
-        return self.request.method
-
-    @property
-    def path(self) -> str:
-        """The request path, percent-decoded."""
-        return self.request.path
-
-    @property
-    def query_string(self) -> str:
-        """The query string as sent, without the ``?``."""
-        return self.request.query_string
-
-    @property
-    def headers(self) -> Headers:
-        """The request headers, looked up in any letter case."""
-        return self.request.headers
-
-    @property
-    def body(self) -> bytes:
-        """The request body, byte for byte."""
-        return self.request.body
-
-    @property
-    def received_at(self) -> datetime:
-        """When the request arrived (UTC)."""
-        moment = self.request.time
-        assert moment is not None  # the capture server stamps every request it records
-        return moment
 
     @property
     def reading(self) -> Reading:

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from ._json import JsonValue, decode
 
-__all__ = ["SIGNATURE_HEADER_PREFIXES", "Headers", "Request", "has_signature_headers"]
+__all__ = ["SIGNATURE_HEADER_PREFIXES", "Headers", "OnRequest", "Request", "has_signature_headers", "looks_like_query"]
 
 _PATH_SAFE = "/!$&'()*+,;=:@%"
 
@@ -31,6 +31,11 @@ _SIGNING_HEADERS = frozenset(
 def has_signature_headers(headers: Iterable[str]) -> bool:
     """Whether any ``svix-*`` / ``webhook-*`` signing header is among ``headers`` (a mapping or names, any case)."""
     return not _SIGNING_HEADERS.isdisjoint(map(str.lower, headers))
+
+
+def looks_like_query(text: str) -> bool:
+    """Whether ``text`` that is not JSON reads as a query string (``job_id=1&job_status=done``)."""
+    return "=" in text and not text.lstrip().startswith(("{", "["))
 
 
 class Headers(Mapping[str, str]):
@@ -154,3 +159,46 @@ class Request:
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.target}, {len(self.body)} bytes>"
+
+
+class OnRequest:
+    """Read-through properties of a record that holds the :class:`Request` it is about.
+
+    A captured ``Delivery`` and a fake API's ``APICall`` are a request plus what
+    was made of it; their ``method``, ``path``, ``query_string``, ``headers``,
+    ``body`` and ``received_at`` are the request's.
+    """
+
+    request: Request
+
+    @property
+    def method(self) -> str:
+        """The HTTP method."""
+        return self.request.method
+
+    @property
+    def path(self) -> str:
+        """The request path, percent-decoded."""
+        return self.request.path
+
+    @property
+    def query_string(self) -> str:
+        """The query string as sent, without the ``?``."""
+        return self.request.query_string
+
+    @property
+    def headers(self) -> Headers:
+        """The request headers as sent, looked up in any letter case."""
+        return self.request.headers
+
+    @property
+    def body(self) -> bytes:
+        """The request body, byte for byte."""
+        return self.request.body
+
+    @property
+    def received_at(self) -> datetime:
+        """When the request arrived (UTC)."""
+        moment = self.request.time
+        assert moment is not None  # a server stamps every request it records
+        return moment

@@ -11,12 +11,12 @@ import httpx
 import pytest
 
 from pytest_jobhooks.catalog import job_state
-from pytest_jobhooks.deliveries import Delivery, Headers
+from pytest_jobhooks.deliveries import Delivery
 from pytest_jobhooks.errors import ArgumentError, ServerError
 from pytest_jobhooks.server import SETTINGS, CaptureServer
 from pytest_jobhooks.server.background import BackgroundServer
 from pytest_jobhooks.vendors import VENDORS
-from pytest_jobhooks.wire import Request
+from pytest_jobhooks.wire import Headers, Request
 
 TELMAI = {"tenant": "acme", "source": "src-1", "jobId": "job-7", "status": "IN_PROGRESS", "details": "running"}
 TENSORLAKE = {"job_id": "parse_1", "status": "pending", "created_at": "2023-10-01T12:00:00Z"}

@@ -12,7 +12,7 @@ from ..errors import PayloadValidationError, Problem
 from ..vendors import VENDORS, get_vendor
 from ..vendors._validation import validated
 from ..vendors.base import AnyVendor, JobState
-from ..wire import has_signature_headers
+from ..wire import has_signature_headers, looks_like_query
 
 __all__ = [
     "EMPTY_BODY",
@@ -20,7 +20,6 @@ __all__ = [
     "detect_vendor",
     "is_valid",
     "job_state",
-    "looks_like_query",
     "may_be",
     "not_an_object",
     "to_json_object",
@@ -140,11 +139,6 @@ def decode_utf8(raw: bytes) -> str | Problem:
     except UnicodeDecodeError as exc:
         bad = raw[exc.start : exc.start + 1].hex()
         return Problem("$", f"body is not valid UTF-8 (byte 0x{bad} at position {exc.start})")
-
-
-def looks_like_query(text: str) -> bool:
-    """Whether ``text`` that is not JSON reads as a query string (``job_id=1&job_status=done``)."""
-    return "=" in text and not text.lstrip().startswith(("{", "["))
 
 
 def _fail(vendor: AnyVendor, message: str) -> PayloadValidationError:

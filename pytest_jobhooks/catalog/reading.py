@@ -19,9 +19,9 @@ from ..errors import PayloadValidationError, Problem
 from ..vendors import VENDORS, get_vendor
 from ..vendors._validation import validated
 from ..vendors.base import AnyVendor, JobState, UnifiedStatus
-from ..wire import Request, has_signature_headers
+from ..wire import Request, has_signature_headers, looks_like_query
 from .drift import Finding, Member, find_drift, shape_of
-from .payloads import EMPTY_BODY, decode_utf8, detect_vendor, looks_like_query, may_be, not_an_object, to_json_object
+from .payloads import EMPTY_BODY, decode_utf8, detect_vendor, may_be, not_an_object, to_json_object
 
 __all__ = ["Outcome", "Reading", "read", "read_if_signing"]
 

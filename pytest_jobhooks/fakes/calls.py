@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from .._json import JsonValue, decode
-from ..wire import Headers, Request
+from ..wire import OnRequest, Request
 
 __all__ = ["APICall"]
 
 
 @dataclass(frozen=True, eq=False)
-class APICall:
+class APICall(OnRequest):
     """One request the client under test made to a fake API (a :class:`~pytest_jobhooks.wire.Request`), and
     the answer it got (``status``, ``response_body``).
 
@@ -27,37 +26,6 @@ class APICall:
     status: int
     response_body: bytes
     api_prefix: str = "/"
-
-    @property
-    def method(self) -> str:
-        """The HTTP method."""
-        return self.request.method
-
-    @property
-    def path(self) -> str:
-        """The path, percent-decoded."""
-        return self.request.path
-
-    @property
-    def query_string(self) -> str:
-        """The query string as sent, without the ``?``."""
-        return self.request.query_string
-
-    @property
-    def headers(self) -> Headers:
-        """The request headers as sent (looked up in any letter case)."""
-        return self.request.headers
-
-    @property
-    def body(self) -> bytes:
-        """The request body, exact bytes."""
-        return self.request.body
-
-    @property
-    def received_at(self) -> datetime:
-        """When the call arrived (UTC)."""
-        assert self.request.time is not None  # the fake API times every call it records
-        return self.request.time
 
     @property
     def endpoint(self) -> str:

@@ -8,16 +8,17 @@ signature covers exactly those bytes and exactly those bytes are sent.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode
 
+from .._json import COMPACT, decode
 from ..errors import DeliveryError
 from ..vendors import get_vendor
 from ..vendors.base import AnyVendor, DeliveryStyle
+from ..wire import looks_like_query
 from ._transports.base import Pairs
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def json_body(payload: Payload) -> bytes:
             f"a payload must be a JSON object (a dict), or its text or bytes, not {type(payload).__name__}"
         )
     try:
-        text = json.dumps(dict(payload), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        text = COMPACT.encode(dict(payload))
     except (TypeError, ValueError) as exc:
         raise DeliveryError(f"the payload cannot be sent as JSON: {exc}") from None
     return text.encode("utf-8")
@@ -155,7 +156,7 @@ def _raw_query(payload: Payload) -> str | None:
             payload = bytes(payload).decode("utf-8")
         except UnicodeDecodeError:
             return None
-    if isinstance(payload, str) and "=" in payload and not payload.lstrip().startswith("{"):
+    if isinstance(payload, str) and looks_like_query(payload):
         return payload.strip().removeprefix("?")
     return None
 
@@ -164,14 +165,15 @@ def _query(payload: Payload) -> str:
     raw = _raw_query(payload)
     if raw is not None:
         return raw
+    value: object = payload
     if isinstance(payload, (str, bytes, bytearray, memoryview)):
         try:
-            payload = json.loads(payload)
-        except ValueError:
+            value = decode(payload if isinstance(payload, str) else bytes(payload).decode("utf-8"))
+        except ValueError:  # a UnicodeDecodeError is one too
             raise DeliveryError("a payload sent as query parameters must be a JSON object or a query string") from None
-    if not isinstance(payload, Mapping):
-        raise DeliveryError(f"a payload sent as query parameters must be a JSON object, not {type(payload).__name__}")
-    return urlencode([(str(key), _query_value(str(key), value)) for key, value in payload.items()])
+    if not isinstance(value, Mapping):
+        raise DeliveryError(f"a payload sent as query parameters must be a JSON object, not {type(value).__name__}")
+    return urlencode([(str(key), _query_value(str(key), item)) for key, item in value.items()])
 
 
 def _query_value(key: str, value: object) -> str:
