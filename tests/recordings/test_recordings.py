@@ -34,7 +34,7 @@ TAMR = copy.deepcopy(VENDORS["tamr"].examples["DONE.doc-stopped"])
 TENSORLAKE = copy.deepcopy(VENDORS["tensorlake"].examples["successful.doc"])
 WORKFLOW = copy.deepcopy(VENDORS["tensorlake-workflow"].examples["failure.doc"])
 GOFETCH = dict(VENDORS["gofetch"].examples["fetcher_approaching_dropoff.doc"])
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "schemas" / "examples"
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "schemas" / "examples"
 EXAMPLES = sorted((p.parent.name, p.stem) for p in EXAMPLES_DIR.glob("*/*.json"))
 
 

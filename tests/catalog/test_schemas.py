@@ -13,7 +13,7 @@ import pytest_jobhooks as jh
 from pytest_jobhooks.cli import main
 from pytest_jobhooks.vendors import VENDORS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "schemas" / "examples").rglob("*.json"))
 BUILTIN = ["telmai", "tamr", "tensorlake", "tensorlake-workflow", "gofetch"]
 
