@@ -21,42 +21,19 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, select_address_family
+from werkzeug.serving import BaseWSGIServer, select_address_family
 
 from ..errors import ServerError
+from ._handler import Handler
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
-
-HEADERS_KEY = "jobhooks.headers"
-"""The environ key under which the handler passes the request headers as sent (names in their case)."""
+    from _typeshed.wsgi import WSGIApplication
 
 _LISTEN_BACKLOG = 128
 _INITIAL_THREADS = 2
 _GRACE = 0.05  # seconds a stop waits for requests in progress before cutting their connections
 _OUT_OF_RESOURCES = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 _MAX_IDLE_THREADS = 8
-
-
-class _Handler(WSGIRequestHandler):
-    server: Httpd
-    protocol_version = "HTTP/1.1"  # set here so werkzeug does not set it on the shared class
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.settimeout(self.server.read_timeout)  # a stalled client cannot hold a worker for longer
-
-    def make_environ(self) -> WSGIEnvironment:
-        environ = super().make_environ()
-        environ[HEADERS_KEY] = self.headers.items()
-        return environ
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """Requests are recorded as deliveries, not logged."""
-
-    def log_error(self, format: str, *args: Any) -> None:
-        # Called for requests rejected before they reach the app (bad request line, huge headers...).
-        self.server.note_rejection(format % args if args else format)
 
 
 class Httpd(BaseWSGIServer):
@@ -68,7 +45,7 @@ class Httpd(BaseWSGIServer):
         listener = _listen(host, port)
         try:
             # Handing werkzeug a bound socket keeps its sys.exit() on bind errors out of the way.
-            super().__init__(host, port, app, handler=_Handler, fd=listener.fileno())
+            super().__init__(host, port, app, handler=Handler, fd=listener.fileno())
         finally:
             listener.close()  # werkzeug works on a duplicate
         self.read_timeout = read_timeout

@@ -15,7 +15,7 @@ from typing import IO, TYPE_CHECKING
 
 from ..deliveries import Response
 from ..wire import Headers, Request
-from ._httpd import HEADERS_KEY
+from ._handler import HEADERS_KEY
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
