@@ -5,6 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+__all__ = [
+    "ArgumentError",
+    "DeliveryError",
+    "FactoryError",
+    "GoFetchAPIError",
+    "JobhooksError",
+    "PayloadValidationError",
+    "Problem",
+    "RecordingError",
+    "ServerError",
+    "SignatureError",
+    "UnknownVendorError",
+    "VendorDefinitionError",
+]
+
 
 class JobhooksError(Exception):
     """Base class of every error pytest-jobhooks raises on purpose."""
@@ -62,9 +77,9 @@ class FactoryError(JobhooksError, ValueError):
 class SignatureError(JobhooksError, ValueError):
     """A webhook signature is missing, malformed, stale, from the future or does not match.
 
-    :attr:`reason` is a short machine-readable cause (``missing-header``, ``malformed``,
-    ``stale``, ``future``, ``mismatch``; for bad arguments ``bad-secret``, ``bad-timestamp``,
-    ``bad-body``, ``bad-message-id``, ``bad-kind``); the message explains it.
+    A verdict on a delivery, never a complaint about an argument (that is
+    :class:`ArgumentError`). :attr:`reason` is a short machine-readable cause
+    (``missing-header``, ``malformed``, ``stale``, ``future``, ``mismatch``); the message explains it.
     """
 
     def __init__(self, reason: str, message: str) -> None:
@@ -81,7 +96,8 @@ class ArgumentError(JobhooksError, ValueError):
 
 
 class ServerError(JobhooksError, RuntimeError):
-    """A background server (the capture server, a fake vendor API) could not start, or was used wrongly."""
+    """A background server (the capture server, a fake vendor API) could not start, is not running, or
+    cannot do what was asked in its current state (bad arguments are :class:`ArgumentError`)."""
 
 
 class RecordingError(JobhooksError, ValueError):

@@ -7,7 +7,7 @@ gives the same :class:`Reading`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qs
@@ -23,7 +23,7 @@ from ..wire import Request, has_signature_headers, looks_like_query
 from .drift import Finding, Member, find_drift, shape_of
 from .payloads import EMPTY_BODY, decode_utf8, detect_vendor, may_be, not_an_object, to_json_object
 
-__all__ = ["Outcome", "Reading", "read", "read_if_signing"]
+__all__ = ["Outcome", "Reading", "no_vendor", "read", "read_if_signing"]
 
 Outcome = Literal["valid", "drift", "invalid"]
 """A payload's verdict: valid, drift (only undeclared fields / undocumented values) or invalid."""
@@ -194,9 +194,7 @@ def _judge(
     if spec is None:
         name = detect_vendor(None if query is not None else payload, headers=headers, query=query)
         if name is None:
-            fields = ", ".join(sorted(payload)) or "none"
-            problem = Problem("$", f"matches no known vendor's payload (fields: {fields})")
-            return Reading(None, None, (problem,), payload, body)
+            return Reading(None, None, (no_vendor(payload),), payload, body)
         spec = VENDORS[name]
     try:
         data = to_json_object(spec, source)
@@ -231,3 +229,9 @@ def _model_problems(spec: AnyVendor, data: JsonObject) -> tuple[Problem, ...]:
 
 def _concrete(parts: tuple[str | int | Member, ...]) -> str:
     return json_path(part.key if isinstance(part, Member) else part for part in parts)
+
+
+def no_vendor(fields: Iterable[str]) -> Problem:
+    """The one wording of "no registered vendor sends this", naming the payload's top-level fields."""
+    listed = ", ".join(sorted(fields)) or "none"
+    return Problem("$", f"matches no known vendor's payload (fields: {listed})")

@@ -17,12 +17,10 @@ from pydantic import ValidationError
 from ..catalog import detect_vendor, read, to_json_object
 from ..catalog.drift import Check, Finding, new_fields_check, shape_of
 from ..catalog.payloads import not_an_object
-from ..catalog.reading import Reading
+from ..catalog.reading import Reading, no_vendor
 from ..errors import PayloadValidationError, Problem, UnknownVendorError
 from ..vendors import VENDORS, get_vendor
 from ..vendors.base import AnyVendor
-
-UNKNOWN_VENDOR = "cannot tell which vendor sent this payload (name it with --jobhooks-vendor or validate --vendor)"
 
 # Enough for every key order of every payload shape a real recording holds; cleared when full.
 _MEMO_SIZE = 4096
@@ -38,9 +36,9 @@ class _Plan:
     query: bool  # a mapping may be query parameters (to_json_object reads it so)
 
 
-def unknown(problem: str = UNKNOWN_VENDOR, vendor: str | None = None) -> Reading:
+def unknown(problem: str | Problem, vendor: str | None = None) -> Reading:
     """The reading of a line that cannot be judged (unknown vendor, unreadable line)."""
-    return Reading(vendor, None, (Problem("$", problem),))
+    return Reading(vendor, None, (problem if isinstance(problem, Problem) else Problem("$", problem),))
 
 
 class Judge:
@@ -76,7 +74,7 @@ class Judge:
         # A new shape, or the remembered vendor rejects the payload: ask detect_vendor.
         name = detect_vendor(value)
         if name is None:
-            return unknown()
+            return unknown(no_vendor(value))
         plan = self._plan(VENDORS[name])
         if len(self._memo) >= _MEMO_SIZE:
             self._memo.clear()
@@ -100,7 +98,7 @@ class Judge:
         if spec is None:
             name = detect_vendor(body, headers=headers, query=query)
             if name is None:
-                return unknown()
+                return unknown(no_vendor(body if isinstance(body, Mapping) else query))
             spec = VENDORS[name]
         if body is None or body == "":
             body = query if query and self._plan(spec).query else ""

@@ -39,7 +39,7 @@ def test_a_bad_file_fails_listing_its_bad_lines(pytester: pytest.Pytester) -> No
             "bad.jobhooks.jsonl: 4 payloads: 1 valid, 0 drift, 3 invalid",
             "bad.jobhooks.jsonl:2: telmai: $.jobId: '' should be non-empty",
             "bad.jobhooks.jsonl:3: ?: $: not valid JSON: Expecting value (column 1)",
-            "bad.jobhooks.jsonl:4: ?: $: cannot tell which vendor sent this payload*",
+            "bad.jobhooks.jsonl:4: ?: $: matches no known vendor's payload (fields: x)",
             "FAILED bad.jobhooks.jsonl::payloads - bad.jobhooks.jsonl: 4 payloads*",
         ]
     )

@@ -166,8 +166,7 @@ def test_bad_lines_are_listed_as_file_line_vendor_path_message(tmp_path: Path) -
         f"{path}:2: telmai: $.status: 5 is not of type 'string'",
         f"{path}:2: telmai: $.status: 5 is not one of ['PREPARING', 'BATCH_WAIT', 'IN_PROGRESS', 'FINISHED', 'FAILED']",
         f"{path}:3: tensorlake: $: finished_at 2000-01-01T00:00:00Z is before created_at 2023-10-01T12:00:00Z",
-        f"{path}:4: ?: $: cannot tell which vendor sent this payload "
-        "(name it with --jobhooks-vendor or validate --vendor)",
+        f"{path}:4: ?: $: matches no known vendor's payload (fields: foo)",
         f"{path}:5: ?: $: expected a JSON object, got an array",
     ]
 
