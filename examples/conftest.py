@@ -23,17 +23,17 @@ HERE = Path(__file__).parent
 
 
 @pytest.fixture(autouse=True)
-def jobwatch_vendor(jobhooks_vendor: RegisterVendor) -> None:
+def jobwatch_vendor(jobhooks_register_vendor: RegisterVendor) -> None:
     """Make jobwatch's own webhook a vendor pytest-jobhooks knows, while each test of this folder runs.
 
     Registered per test rather than for the whole session, so that other tests
     run in the same process (``pytest tests examples``) see only the built-in
-    vendors. ``jobhooks_vendor`` keeps it registered until the test's reports
+    vendors. ``jobhooks_register_vendor`` keeps it registered until the test's reports
     are made, so the capture server, the assertions, ``--jobhooks`` and the
     recordings all see it.
     """
     if JOBWATCH.name not in VENDORS:
-        jobhooks_vendor(JOBWATCH)
+        jobhooks_register_vendor(JOBWATCH)
 
 
 @pytest.fixture

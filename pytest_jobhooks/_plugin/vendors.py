@@ -1,4 +1,4 @@
-"""pytest wiring of the vendor registry: ``jobhooks_vendor`` registers a vendor for one test.
+"""pytest wiring of the vendor registry: ``jobhooks_register_vendor`` registers a vendor for one test.
 
 The vendor stays registered until the test's reports are made (after its
 fixtures are torn down), so the capture server, the assertions, contract mode
@@ -22,8 +22,8 @@ _UNDO = pytest.StashKey[ExitStack]()
 
 
 @pytest.fixture
-def jobhooks_vendor(request: pytest.FixtureRequest) -> RegisterVendor:
-    """Register vendors for this test only: ``jobhooks_vendor(MY_VENDOR)`` (``replace=True`` to stand in for one).
+def jobhooks_register_vendor(request: pytest.FixtureRequest) -> RegisterVendor:
+    """Register vendors for this test only: ``jobhooks_register_vendor(MY_VENDOR)`` (``replace=True`` to stand in for one).
 
     Undone once the test's reports are made, whatever the outcome; see
     :func:`pytest_jobhooks.vendors.registered` to do the same without pytest.
@@ -42,7 +42,7 @@ def jobhooks_vendor(request: pytest.FixtureRequest) -> RegisterVendor:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
-    """After the test's last report: unregister what ``jobhooks_vendor`` registered (last first)."""
+    """After the test's last report: unregister what ``jobhooks_register_vendor`` registered (last first)."""
     try:
         yield
     finally:

@@ -190,7 +190,7 @@ def test_delivery_styles_as_documented() -> None:
     assert [alt.method for alt in VENDORS["gofetch"].delivery.alternatives] == ["POST"]
 
 
-# --- registered() and the jobhooks_vendor fixture -------------------------------------------------------
+# --- registered() and the jobhooks_register_vendor fixture -------------------------------------------------------
 
 
 def test_registered_registers_for_the_block_only() -> None:
@@ -236,8 +236,8 @@ def test_the_fixture_registers_for_one_test(pytester: pytest.Pytester) -> None:
         "from conftest import VENDOR\n"
         "from pytest_jobhooks.vendors import VENDORS\n"
         "from pytest_jobhooks import assert_job_sequence\n"
-        "def test_first(jobhooks_vendor):\n"
-        "    assert jobhooks_vendor(VENDOR) is VENDOR and VENDORS['mine'] is VENDOR\n"
+        "def test_first(jobhooks_register_vendor):\n"
+        "    assert jobhooks_register_vendor(VENDOR) is VENDOR and VENDORS['mine'] is VENDOR\n"
         "    assert_job_sequence([{'run': 'r', 'phase': 'A'}, {'run': 'r', 'phase': 'B'}], ['A', 'B'])\n"
         "def test_second():\n"
         "    assert 'mine' not in VENDORS\n"
