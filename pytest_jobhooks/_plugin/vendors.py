@@ -23,7 +23,9 @@ _UNDO = pytest.StashKey[ExitStack]()
 
 @pytest.fixture
 def jobhooks_register_vendor(request: pytest.FixtureRequest) -> RegisterVendor:
-    """Register vendors for this test only: ``jobhooks_register_vendor(MY_VENDOR)`` (``replace=True`` to stand in for one).
+    """Register vendors for this test only: ``jobhooks_register_vendor(MY_VENDOR)``.
+
+    ``replace=True`` stands in for a vendor of the same name.
 
     Undone once the test's reports are made, whatever the outcome; see
     :func:`pytest_jobhooks.vendors.registered` to do the same without pytest.
