@@ -75,7 +75,12 @@ class Handler(WSGIRequestHandler):
             raise
         finally:
             self.rfile = rfile
-        return parsed and self._head_ok(reader.lines)
+        if not parsed or not self._head_ok(reader.lines):
+            return False
+        # http.server decodes the request line as latin-1, werkzeug then takes the path for UTF-8 text:
+        # raw UTF-8 bytes (``/café`` not percent-encoded) would come out double-decoded (``/cafÃ©``).
+        self.path = self.path.encode("latin-1").decode("utf-8", "replace")
+        return True
 
     def handle_expect_100(self) -> bool:
         """Answer ``100 Continue`` only to a head that will be read; a bad one is answered 400 at once."""

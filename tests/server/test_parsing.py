@@ -1,4 +1,4 @@
-"""How the capture server reads a request head: strictly (RFC 9112)."""
+"""How the capture server reads a request head: strictly (RFC 9112), and raw UTF-8 in the target decoded once."""
 
 from __future__ import annotations
 
@@ -145,6 +145,22 @@ def test_connection_closed_between_requests_is_not_a_rejection(server: CaptureSe
         assert sock.recv(65536) == b""  # the server saw the end and closed its side
     assert len(server.deliveries) == 1
     assert server.rejected == []
+
+
+@pytest.mark.parametrize(
+    ("target", "path", "query"),
+    [
+        ("/café?q=café&r=%C3%A9".encode(), "/café", "q=café&r=%C3%A9"),  # raw UTF-8: decoded once
+        (b"/caf%C3%A9?q=caf%C3%A9", "/café", "q=caf%C3%A9"),  # percent-encoded: as before
+        ("/日本/ü".encode(), "/日本/ü", ""),
+        (b"/bad\xff?x=\xff", "/bad\ufffd", "x=\ufffd"),  # not UTF-8: replaced, as a percent-encoded %FF is
+    ],
+    ids=["raw-utf8", "percent-encoded", "raw-cjk", "raw-not-utf8"],
+)
+def test_raw_utf8_target_is_recorded_decoded_once(server: CaptureServer, target: bytes, path: str, query: str) -> None:
+    assert exchange(server.port, request(LENGTH, target=target)).startswith(b"HTTP/1.1 200 OK\r\n")
+    [delivery] = server.wait_for()
+    assert (delivery.request.path, delivery.request.query_string) == (path, query)
 
 
 @pytest.mark.parametrize(
