@@ -61,7 +61,8 @@ class GoFetchAPI(BackgroundServer):
     (see :attr:`headers`; the token is random unless given). ``jobs`` = None
     lets the test endpoint accept any job id; a set limits it to those jobs (404
     for others, as GoFetch needs the job to exist). ``timeout`` bounds each
-    webhook sent to the saved URL. :attr:`url` ends in ``/public_api/v1/``
+    webhook attempt sent to the saved URL as a whole (a receiver dribbling its
+    answer cannot stretch it). :attr:`url` ends in ``/public_api/v1/``
     (``url_for("webhooks/job_status")``). Served like the capture server (see
     :class:`~pytest_jobhooks.server.background.BackgroundServer`); its
     lifecycle errors are :class:`~pytest_jobhooks.errors.GoFetchAPIError`.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -11,6 +12,8 @@ from pytest_jobhooks.errors import ArgumentError, ServerError
 from pytest_jobhooks.fakes.gofetch import API_PREFIX, DEFAULT_EMAIL, APICall, GoFetchAPI, GoFetchAPIError
 from pytest_jobhooks.server import CaptureServer
 from pytest_jobhooks.wire import Request
+
+from ..sender.dribbling import DribblingReceiver
 
 
 @pytest.fixture
@@ -297,3 +300,22 @@ def test_a_call_outside_the_api_keeps_its_whole_path_as_endpoint(api: GoFetchAPI
     [call] = api.calls
     assert call.describe() == "GET /elsewhere -> 404"
     assert call.response_json == {"error": "not found: /elsewhere"}
+
+
+def test_the_test_call_is_bounded_by_the_timeout_against_a_dribbling_receiver() -> None:
+    # Issue 14, defect 4: a receiver dribbling a byte within each read timeout held the test call
+    # for 40 s with timeout=10; the fake's timeout now bounds the whole webhook attempt.
+    with DribblingReceiver(interval=0.2) as receiver, GoFetchAPI(timeout=0.3) as api:
+        api.webhook_url = receiver.url
+        started = time.monotonic()
+        answer = httpx.post(
+            api.url_for("webhooks/job_status/test"),
+            json={"job_id": "job-1", "job_status": "COMPLETED"},
+            headers=api.headers,
+            timeout=10.0,
+        )
+        took = time.monotonic() - started
+        assert answer.status_code == 200  # GoFetch answers 200 whatever the receiver did
+        assert took < 2.0
+        [report] = api.sent
+        assert "timeout: no answer within 0.3 s" in (report.attempts[-1].error or "")
