@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 
@@ -319,3 +320,50 @@ def test_the_test_call_is_bounded_by_the_timeout_against_a_dribbling_receiver() 
         assert took < 2.0
         [report] = api.sent
         assert "timeout: no answer within 0.3 s" in (report.attempts[-1].error or "")
+
+
+BAD_URLS = [
+    pytest.param("http://[::1", "not a valid URL (Invalid IPv6 URL)", id="unclosed-ipv6"),
+    pytest.param("http://a.example/x\x00y", "whitespace or control characters", id="nul"),
+    pytest.param("http://a.example/x\r\nX-Injected: 1", "whitespace or control characters", id="crlf"),
+    pytest.param("http://a.example/x\ny", "whitespace or control characters", id="lf"),
+    pytest.param("http://a.example/x\ry", "whitespace or control characters", id="cr"),
+    pytest.param("http://exa mple.com/", "whitespace or control characters", id="space"),
+    pytest.param("http://a.example:99999/", "Port out of range", id="port"),
+]
+
+
+@pytest.mark.parametrize(("url", "message"), BAD_URLS)
+def test_an_unusable_url_is_refused_at_put_with_a_json_422_and_logged(
+    api: GoFetchAPI, client: httpx.Client, url: str, message: str
+) -> None:
+    # Issue 14, defect 5: these were saved (or answered an HTML 500 and lost from the log) and
+    # failed only at the test call, with an HTML 500 again.
+    saved = client.put("webhooks/job_status", json={"url": url})
+    assert saved.status_code == 422
+    assert saved.headers["content-type"] == "application/json"
+    assert message in saved.json()["error"]
+    assert api.webhook_url is None
+    tested = client.post("webhooks/job_status/test", json={"job_id": "job-1", "job_status": "COMPLETED"})
+    assert (tested.status_code, tested.json()) == (422, {"error": "no job status webhook URL is set"})
+    assert [call.describe() for call in api.calls] == [
+        "PUT webhooks/job_status -> 422",
+        "POST webhooks/job_status/test -> 422",
+    ]
+    with pytest.raises(ArgumentError, match=rf"^webhook_url: url .*{re.escape(message)}"):
+        api.webhook_url = url
+
+
+def test_a_failure_inside_the_fake_answers_a_logged_json_500(
+    api: GoFetchAPI, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(job_id: str, job_status: str, *, style: str | None = None) -> None:
+        raise RuntimeError("the receiver exploded")
+
+    api.webhook_url = "https://x.example/hook"
+    monkeypatch.setattr(api, "emit", broken)
+    answer = client.post("webhooks/job_status/test", json={"job_id": "job-1", "job_status": "COMPLETED"})
+    assert answer.status_code == 500
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.json() == {"error": "internal error in the fake GoFetch API: RuntimeError: the receiver exploded"}
+    assert [call.describe() for call in api.calls] == ["POST webhooks/job_status/test -> 500"]
