@@ -304,5 +304,7 @@ def test_new_secret_and_message_id() -> None:
 
 def test_has_signature_headers() -> None:
     assert has_signature_headers({"Svix-Signature": "v1,x"})
-    assert has_signature_headers(["webhook-id"])
+    assert has_signature_headers(["Webhook-Signature"])
+    assert not has_signature_headers(["webhook-id"])  # no signature: a lone id or timestamp claims nothing
+    assert not has_signature_headers({"svix-id": "msg_1", "svix-timestamp": "1"})
     assert not has_signature_headers({"content-type": "application/json", "x-signature": "abc"})
