@@ -67,6 +67,7 @@ _PREFIXES: tuple[HeaderPrefix, ...] = get_args(HeaderPrefix)
 _SECRET_PREFIX = "whsec_"
 _SECRET_BYTES = 24  # the size of the secrets Svix issues
 _DIGITS = re.compile(r"[0-9]+")
+_MAX_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z: the last second a datetime (and so svix) can hold
 # How far outside the tolerance forged stale/future timestamps are, so a slow test cannot drift back inside.
 _FORGERY_MARGIN = timedelta(minutes=1)
 
@@ -131,8 +132,10 @@ def verify(
     Header names may be ``svix-*`` or ``webhook-*`` in any case (``svix-*`` wins
     when both are present). The signature header may hold several
     space-separated entries (key rotation): one matching ``v1`` entry suffices;
-    entries of other versions are skipped. The timestamp must be within
-    ``tolerance`` of ``now`` (default: the current time).
+    entries of other versions are skipped, whatever their value. Entries are
+    read in order, as the svix library reads them: a malformed one before the
+    match rejects the delivery. The timestamp must be within ``tolerance`` of
+    ``now`` (default: the current time); one past the year 9999 is malformed.
 
     The error's ``reason`` is one of ``missing-header``, ``malformed``, ``stale``,
     ``future`` or ``mismatch`` (the body or the secret differs from what was
@@ -149,9 +152,8 @@ def verify(
     message_id, stamp, signature = _signature_headers(headers)
     seconds = _parse_timestamp(stamp)
     _check_age(seconds, current, limit)
-    candidates = _v1_signatures(signature)
     expected = base64.b64decode(_signature(key, message_id, seconds, data).partition(",")[2])
-    if not any(hmac.compare_digest(expected, candidate) for candidate in candidates):
+    if not _matches(signature, expected):
         raise SignatureError(
             "mismatch",
             "no v1 signature matches: the body was changed after signing, or it was signed with another secret",
@@ -224,7 +226,13 @@ def _parse_timestamp(stamp: str) -> int:
     text = stamp.strip()
     if not _DIGITS.fullmatch(text):
         raise SignatureError("malformed", f"signature timestamp {stamp!r} is not a whole number of Unix seconds")
-    return int(text)
+    # Leading zeros are allowed (svix reads the number); past year 9999 no datetime holds it, and svix calls
+    # it invalid too. Checked on the length first: int() refuses strings of over 4,300 digits.
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(_MAX_SECONDS)) or int(digits) > _MAX_SECONDS:
+        shown = text if len(text) <= 40 else f"{text[:20]}... ({len(text)} digits)"
+        raise SignatureError("malformed", f"signature timestamp {shown} is past the year 9999")
+    return int(digits)
 
 
 def _check_age(seconds: int, now: int, limit: float) -> None:
@@ -237,25 +245,45 @@ def _check_age(seconds: int, now: int, limit: float) -> None:
         )
 
 
-def _v1_signatures(header: str) -> list[bytes]:
-    entries = header.split()
-    found: list[bytes] = []
+def _matches(header: str, expected: bytes) -> bool:
+    """Whether a ``v1`` entry of ``header`` is ``expected``, read entry by entry in order as svix reads them.
+
+    svix splits on single spaces and stops at the first match. Before it, an
+    entry that is not ``<version>,<value>`` or a ``v1`` value that cannot be
+    decoded is malformed; an entry of another version is skipped unread, its
+    value too (so a valid ``v1`` signature next to a garbled ``v2,...`` passes).
+    A ``v1`` value with characters outside base64, which svix drops, makes the
+    verdict ``malformed`` rather than ``mismatch`` when nothing matched.
+    """
     versions: list[str] = []
-    for entry in entries:
-        version, comma, encoded = entry.partition(",")
-        if not comma or not version or not encoded:
+    garbled: str | None = None
+    for entry in header.strip().split(" "):
+        version, comma, value = entry.partition(",")
+        if not comma or "," in value:
             raise SignatureError("malformed", f"signature entry {entry!r} is not '<version>,<base64>'")
+        versions.append(version or "''")
+        if version != "v1":
+            continue
         try:
-            decoded = base64.b64decode(encoded, validate=True)
+            candidate = base64.b64decode(value)  # as svix decodes it
         except binascii.Error:
             raise SignatureError("malformed", f"signature entry {entry!r} is not valid base64") from None
-        versions.append(version)
-        if version == "v1":
-            found.append(decoded)
-    if not found:
-        got = ", ".join(versions) if versions else "none"
-        raise SignatureError("mismatch", f"no v1 signature to check (versions present: {got})")
-    return found
+        if hmac.compare_digest(expected, candidate):
+            return True
+        if garbled is None and not _strict_base64(value):
+            garbled = entry
+    if garbled is not None:
+        raise SignatureError("malformed", f"signature entry {garbled!r} is not valid base64")
+    if "v1" not in versions:
+        raise SignatureError("mismatch", f"no v1 signature to check (versions present: {', '.join(versions)})")
+    return False
+
+
+def _strict_base64(value: str) -> bool:
+    try:
+        return bool(value) and base64.b64decode(value, validate=True) is not None
+    except binascii.Error:
+        return False
 
 
 def _signature(key: bytes, message_id: str, seconds: int, data: bytes) -> str:
@@ -319,11 +347,19 @@ def _unix_seconds(timestamp: object, name: str = "timestamp") -> int:
     if (
         isinstance(timestamp, bool)
         or not isinstance(timestamp, (int, float))
-        or not math.isfinite(timestamp)
-        or timestamp < 0
+        or not 0 <= timestamp <= _MAX_SECONDS  # False for NaN; no float() of a huge int that would overflow
     ):
-        raise ArgumentError(f"{name} must be a datetime or Unix seconds >= 0, not {timestamp!r}")
+        raise ArgumentError(
+            f"{name} must be a datetime or Unix seconds from 0 to {_MAX_SECONDS} (year 9999), not {_shown(timestamp)}"
+        )
     return math.floor(timestamp)
+
+
+def _shown(value: object) -> str:
+    # repr() of an int of over 4,300 digits raises ValueError; its size is what matters then.
+    if isinstance(value, int) and value.bit_length() > 256:
+        return f"an int of {value.bit_length()} bits"
+    return repr(value)
 
 
 def _tolerance_seconds(tolerance: object) -> float:

@@ -16,7 +16,15 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from ._json import JsonValue, decode
 
-__all__ = ["SIGNATURE_HEADER_PREFIXES", "Headers", "OnRequest", "Request", "has_signature_headers", "looks_like_query"]
+__all__ = [
+    "SIGNATURE_HEADER_PREFIXES",
+    "Headers",
+    "OnRequest",
+    "Request",
+    "has_signature_headers",
+    "has_signing_headers",
+    "looks_like_query",
+]
 
 _PATH_SAFE = "/!$&'()*+,;=:@%"
 
@@ -28,8 +36,22 @@ _SIGNING_HEADERS = frozenset(
 )
 
 
+_SIGNATURES = frozenset(f"{prefix}-signature" for prefix in SIGNATURE_HEADER_PREFIXES)
+
+
 def has_signature_headers(headers: Iterable[str]) -> bool:
-    """Whether any ``svix-*`` / ``webhook-*`` signing header is among ``headers`` (a mapping or names, any case)."""
+    """Whether ``headers`` (a mapping or names, any case) carry ``svix-signature`` or ``webhook-signature``.
+
+    Only the signature header makes a delivery claim to be signed: a lone
+    ``svix-id`` or ``webhook-timestamp`` (which some senders add for other
+    reasons) does not, so an unsigned delivery of a vendor that does not sign
+    is not judged as a bad signature.
+    """
+    return not _SIGNATURES.isdisjoint(map(str.lower, headers))
+
+
+def has_signing_headers(headers: Iterable[str]) -> bool:
+    """Whether any ``svix-*`` / ``webhook-*`` signing header (id, timestamp or signature) is among ``headers``."""
     return not _SIGNING_HEADERS.isdisjoint(map(str.lower, headers))
 
 

@@ -143,7 +143,7 @@ def test_unknown_forgery_kind() -> None:
         ("v1,abc", None, "malformed"),  # ... and binascii.Error here
         ("v1,@@@@", None, "malformed"),
         ("v1,", None, "malformed"),
-        (",AAAA", None, "malformed"),
+        (",AAAA", None, "mismatch"),  # an empty version is another version: skipped, as svix does
         ("v2,AAAA", None, "mismatch"),
         ("", None, "missing-header"),
         ("   ", None, "missing-header"),
@@ -217,14 +217,29 @@ def test_naive_datetime_is_refused() -> None:
         sign(new_secret(), b"{}", timestamp=datetime(2024, 6, 1, 12, 0))
 
 
-@pytest.mark.parametrize("timestamp", [-1, float("nan"), True, "1614265330"])
-def test_bad_timestamps_are_refused(timestamp: object) -> None:
+RANGE = "Unix seconds from 0 to 253402300799 (year 9999)"
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "shown"),
+    [
+        (-1, "-1"),
+        (float("nan"), "nan"),
+        (True, "True"),
+        ("1614265330", "'1614265330'"),
+        (10**12, "1000000000000"),  # its datetime was out of range: a plain ValueError
+        (1e300, "1e+300"),  # OverflowError
+        pytest.param(10**5000, "an int of 16610 bits", id="10**5000"),  # OverflowError, then ValueError in repr()
+    ],
+)
+def test_bad_timestamps_are_refused(timestamp: object, shown: str) -> None:
     with pytest.raises(ArgumentError) as info:
         sign(new_secret(), b"{}", timestamp=timestamp)  # type: ignore[arg-type]
-    assert str(info.value) == f"timestamp must be a datetime or Unix seconds >= 0, not {timestamp!r}"
+    assert str(info.value) == f"timestamp must be a datetime or {RANGE}, not {shown}"
     with pytest.raises(ArgumentError) as info:
         verify(new_secret(), b"{}", sign(new_secret(), b"{}"), now=timestamp)  # type: ignore[arg-type]
-    assert str(info.value) == f"now must be a datetime or Unix seconds >= 0, not {timestamp!r}"
+    assert str(info.value) == f"now must be a datetime or {RANGE}, not {shown}"
+    sign(new_secret(), b"{}", timestamp=253402300799)  # the last second of the year 9999 is fine
 
 
 @pytest.mark.parametrize(
@@ -304,5 +319,81 @@ def test_new_secret_and_message_id() -> None:
 
 def test_has_signature_headers() -> None:
     assert has_signature_headers({"Svix-Signature": "v1,x"})
-    assert has_signature_headers(["webhook-id"])
+    assert has_signature_headers(["Webhook-Signature"])
+    assert not has_signature_headers(["webhook-id"])  # no signature: a lone id or timestamp claims nothing
+    assert not has_signature_headers({"svix-id": "msg_1", "svix-timestamp": "1"})
     assert not has_signature_headers({"content-type": "application/json", "x-signature": "abc"})
+
+
+def svix_accepts(secret: str, body: bytes, headers: dict[str, str]) -> bool:
+    try:
+        Webhook(secret).verify(body, headers)
+    except Exception:  # WebhookVerificationError, or the ValueError / binascii.Error of a malformed header
+        return False
+    return True
+
+
+def ours_accepts(secret: str, body: bytes, headers: dict[str, str]) -> bool:
+    try:
+        verify(secret, body, headers)
+    except SignatureError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("signature", "accepted"),
+    [
+        # Issue 14, defect 11: a garbled entry of another version was "malformed" before a valid v1.
+        ("v2,@@@@ {good}", True),
+        ("v2,abc {good}", True),
+        ("v1a,!! {good}", True),
+        ("v2, {good}", True),
+        (",AAAA {good}", True),
+        ("v1,@@@@ {good}", True),  # svix drops the characters outside base64: no match, goes on
+        ("{good} v2,@@@@", True),
+        ("{good} garbage", True),  # svix stops at the match
+        ("garbage {good}", False),  # ... and raises ValueError on what comes before it
+        ("v2,a,b {good}", False),
+        ("v1,abc {good}", False),  # binascii.Error: bad padding
+        ("v2,AAAA", False),
+        ("v1,AAAA", False),
+        ("{other} {good}", True),
+        ("{other}", False),
+    ],
+)
+def test_signature_entries_are_judged_as_the_svix_library_judges_them(signature: str, accepted: bool) -> None:
+    secret, now = new_secret(), int(time.time())
+    headers = sign(secret, b"{}", msg_id="msg_1", timestamp=now)
+    other = sign(new_secret(), b"{}", msg_id="msg_1", timestamp=now)["svix-signature"]
+    headers["svix-signature"] = signature.format(good=headers["svix-signature"], other=other)
+    assert svix_accepts(secret, b"{}", headers) is accepted
+    assert ours_accepts(secret, b"{}", headers) is accepted
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "reason"),
+    [
+        # Issue 14, defect 12: int() raised a plain ValueError past 4,300 digits
+        pytest.param("9" * 5000, "malformed", id="5000-nines"),
+        pytest.param("1" + "0" * 4400, "malformed", id="10**4400"),
+        ("99999999999999", "malformed"),  # past the year 9999: svix says "Invalid Signature Headers" too
+        ("253402300800", "malformed"),
+    ],
+)
+def test_huge_timestamps_are_malformed_signature_errors(timestamp: str, reason: str) -> None:
+    secret = new_secret()
+    headers = {**sign(secret, b"{}"), "svix-timestamp": timestamp}
+    with pytest.raises(SignatureError) as info:
+        verify(secret, b"{}", headers)
+    assert info.value.reason == reason
+    assert len(str(info.value)) < 200  # the number is not printed whole
+    assert not svix_accepts(secret, b"{}", headers)
+
+
+def test_leading_zeros_in_a_timestamp_are_read_as_svix_reads_them() -> None:
+    secret, now = new_secret(), int(time.time())
+    headers = sign(secret, b"{}", msg_id="msg_1", timestamp=now)
+    headers["svix-timestamp"] = "0" * 5000 + str(now)
+    verify(secret, b"{}", headers)
+    assert svix_accepts(secret, b"{}", headers)

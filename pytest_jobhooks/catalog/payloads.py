@@ -69,9 +69,10 @@ def detect_vendor(
     """Which registered vendor a delivery looks like it came from, or None when nothing fits.
 
     Judged from the payload's shape (its top-level field names), narrowed by
-    signing headers when given (only signing vendors then), and from a
-    GoFetch-style query string when the body says nothing. A payload need not be
-    valid to be recognised: an invalid Telmai payload is still Telmai's.
+    a signature header when given (``svix-signature`` or ``webhook-signature``:
+    only signing vendors then), and from a GoFetch-style query string when the
+    body says nothing. A payload need not be valid to be recognised: an
+    invalid Telmai payload is still Telmai's.
     """
     signed = headers is not None and has_signature_headers(headers)
     candidates = [v for v in VENDORS.values() if not signed or v.delivery.signing is not None]

@@ -12,8 +12,10 @@ Documented by GoFetch ("Job status webhook"): ``GET``/``PUT``/``DELETE
 webhooks/job_status``, ``POST webhooks/job_status/test`` and the
 ``X-User-Email`` / ``X-User-Token`` headers. Inferred (the doc does not say):
 the status codes and ``{"error": ...}`` bodies of failures (401 bad
-credentials, 422 bad body, 404 unknown path or job, 405 wrong method), ``{"url":
-null}`` when no URL is saved, and that the test endpoint sends its webhook
+credentials, 422 bad body or unusable URL (refused when PUT: one holding
+whitespace or control characters, or that the sender could not send to), 404
+unknown path or job, 405 wrong method; a fault of the fake itself is a JSON
+500, and every call is logged), ``{"url": null}`` when no URL is saved, and that the test endpoint sends its webhook
 before answering 200 with an empty body, whatever the webhook's receiver said.
 """
 
@@ -29,7 +31,7 @@ from urllib.parse import urlsplit
 from .._checks import check_number
 from .._json import COMPACT, JsonValue
 from ..deliveries import Response
-from ..errors import ArgumentError, GoFetchAPIError
+from ..errors import ArgumentError, DeliveryError, GoFetchAPIError
 from ..sender import DeliveryReport, deliver
 from ..server._wsgi import read_request, send_response
 from ..server.background import BackgroundServer
@@ -61,7 +63,8 @@ class GoFetchAPI(BackgroundServer):
     (see :attr:`headers`; the token is random unless given). ``jobs`` = None
     lets the test endpoint accept any job id; a set limits it to those jobs (404
     for others, as GoFetch needs the job to exist). ``timeout`` bounds each
-    webhook sent to the saved URL. :attr:`url` ends in ``/public_api/v1/``
+    webhook attempt sent to the saved URL as a whole (a receiver dribbling its
+    answer cannot stretch it). :attr:`url` ends in ``/public_api/v1/``
     (``url_for("webhooks/job_status")``). Served like the capture server (see
     :class:`~pytest_jobhooks.server.background.BackgroundServer`); its
     lifecycle errors are :class:`~pytest_jobhooks.errors.GoFetchAPIError`.
@@ -129,7 +132,7 @@ class GoFetchAPI(BackgroundServer):
     def webhook_url(self, url: str | None) -> None:
         problem = None if url is None else _url_problem(url)
         if problem is not None:
-            raise ArgumentError(problem)
+            raise ArgumentError(f"webhook_url: {problem}")
         with self._lock:
             self._url = url
 
@@ -173,7 +176,10 @@ class GoFetchAPI(BackgroundServer):
         if received.problem is not None:
             response = _error(received.problem_status, received.problem)
         else:
-            response = self._answer(request)
+            try:
+                response = self._answer(request)
+            except Exception as exc:  # a bug here must still answer in the API's form, and be logged
+                response = _error(500, f"internal error in the fake GoFetch API: {type(exc).__name__}: {exc}")
         with self._lock:
             self._calls.append(APICall(request, response.status, response.body, API_PREFIX))
         return send_response(response, environ, start_response)
@@ -203,7 +209,8 @@ class GoFetchAPI(BackgroundServer):
             problem = _url_problem(url)
             if problem is not None:
                 return _error(422, problem)
-            self.webhook_url = url  # type: ignore[assignment]
+            with self._lock:
+                self._url = url  # type: ignore[assignment]  # checked just above
             return _EMPTY
         return self._test(data)
 
@@ -237,13 +244,28 @@ def _credentials(email: object, token: object) -> tuple[str, str]:
 
 
 def _url_problem(url: object) -> str | None:
+    """Why ``url`` cannot be saved as the webhook URL, or None: refused at PUT, never at the test call."""
     if url is None or url == "":
         return "url is required"
     if not isinstance(url, str):
         return f"url must be a string, not {type(url).__name__}"
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if any(ch.isspace() or ch < " " or ch == "\x7f" for ch in url):
+        # A NUL, CR or LF would be a header injection once sent; a space is no URL either.
+        return f"url must not hold whitespace or control characters, not {url!r}"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # urlsplit checks the port only when it is read
+    except ValueError as exc:  # an unclosed IPv6 bracket, a port out of range
+        return f"url is not a valid URL ({exc}): {url!r}"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         return f"url must be an http:// or https:// URL, not {url!r}"
+    # The sender's own check (httpx's parser, imported only when a URL is saved): what passes here can be sent.
+    from ..sender._transports.http import checked_url
+
+    try:
+        checked_url(url)
+    except DeliveryError as exc:
+        return str(exc).replace("cannot deliver to", "url is not a valid URL:", 1)
     return None
 
 

@@ -83,8 +83,9 @@ def deliver(
 
     ``retry``: None for the vendor's :func:`default_retry_schedule`, a
     :class:`RetrySchedule` or a list of delays, False or 0 for none. Non-2xx
-    answers, refused connections, timeouts (``timeout`` seconds; an in-process
-    WSGI app cannot be interrupted) and exceptions raised by an in-process app
+    answers, refused connections, timeouts (``timeout`` seconds for the whole
+    attempt over a socket: connect, send, the answer's head and body, however
+    slowly it drips in; an in-process WSGI app cannot be interrupted) and exceptions raised by an in-process app
     are retried. Time is virtual (the clock starts at ``start``, default
     ``timestamp`` or now): nothing sleeps unless ``real_time=True``. ``seed``
     makes the message id (and a fresh secret) reproducible.

@@ -17,7 +17,7 @@ from ..catalog.reading import Reading, read_if_signing
 from ..deliveries import Delivery, Response, SignatureVerdict
 from ..errors import SignatureError
 from ..signing import verify
-from ..wire import Request, has_signature_headers
+from ..wire import Request, has_signature_headers, has_signing_headers
 from ._script import Script
 from ._wsgi import read_request, send_response
 
@@ -152,18 +152,25 @@ def _judge(settings: Settings, request: Request, signed: bool) -> tuple[Verdict,
     if secret is None:
         return (None, None, None), None
     if signed:
-        try:
-            verify(secret, request.body, request.headers)
-        except SignatureError as exc:
-            return ("invalid", exc.reason, str(exc)), None
-        except Exception as exc:  # whatever the svix library raises must not escape the handler
-            return ("invalid", "malformed", f"{type(exc).__name__}: {exc}"), None
-        return ("valid", None, None), None
+        return _verified(secret, request), None
     expected = settings.require_signature
     reading = None
     if expected is None:
         reading = read_if_signing(request)
         expected = reading is not None and reading.from_signing_vendor
+    if expected and has_signing_headers(request.headers):
+        # Expected signed, sent some signing headers but no signature: verify() names the missing ones.
+        return _verified(secret, request), reading
     if expected:
         return ("missing", "missing-header", "no svix-signature or webhook-signature header"), reading
     return (None, None, None), reading
+
+
+def _verified(secret: str, request: Request) -> Verdict:
+    try:
+        verify(secret, request.body, request.headers)
+    except SignatureError as exc:
+        return ("invalid", exc.reason, str(exc))
+    except Exception as exc:  # whatever the svix library raises must not escape the handler
+        return ("invalid", "malformed", f"{type(exc).__name__}: {exc}")
+    return ("valid", None, None)

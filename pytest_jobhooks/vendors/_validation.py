@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ValidationError
 
-from .._json import JsonObject, json_path
+from .._json import JsonObject, JsonValue, json_path
 from ..errors import Problem
 
 if TYPE_CHECKING:
@@ -40,7 +40,12 @@ def validated(vendor: AnyVendor, data: JsonObject) -> BaseModel | tuple[Problem,
 def schema_problems(vendor: AnyVendor, data: JsonObject) -> Iterator[Problem]:
     """Every way ``data`` breaks the vendor's JSON Schema, as :class:`Problem` objects, sorted by path."""
     try:
-        errors = list(vendor.validator.iter_errors(data))
+        try:
+            errors = list(vendor.validator.iter_errors(data))
+        except ValueError:
+            # jsonschema words its messages with repr(), which raises for an int of over 4,300 digits
+            # (sys.get_int_max_str_digits): judged again with such ints shown by their size.
+            errors = list(vendor.validator.iter_errors(_printable(data)))
     except RecursionError:
         yield Problem("$", "nested too deeply")
         return
@@ -87,3 +92,27 @@ def _message(error: SchemaError) -> str:
         if kinds:
             return f"{error.instance!r} is not of type {' or '.join(kinds)}"
     return str(error.message)
+
+
+class _HugeInt(int):
+    """An int too long for ``repr()``: still an int to the schema (type, bounds, enum), shown by its size."""
+
+    def __repr__(self) -> str:
+        return f"<an integer of about {int(self.bit_length() * _LOG10_2) + 1} digits>"
+
+    __str__ = __repr__
+
+
+_LOG10_2 = 0.30103
+_HUGE_BITS = 4000  # ~1,200 digits: far below the 4,300-digit limit, far above any real number
+
+
+def _printable(value: JsonValue) -> JsonValue:
+    """``value`` with every huge int (not bool) wrapped in :class:`_HugeInt`; containers copied as they go."""
+    if isinstance(value, dict):
+        return {key: _printable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_printable(item) for item in value]
+    if type(value) is int and value.bit_length() > _HUGE_BITS:
+        return _HugeInt(value)
+    return value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -11,6 +13,8 @@ from pytest_jobhooks.errors import ArgumentError, ServerError
 from pytest_jobhooks.fakes.gofetch import API_PREFIX, DEFAULT_EMAIL, APICall, GoFetchAPI, GoFetchAPIError
 from pytest_jobhooks.server import CaptureServer
 from pytest_jobhooks.wire import Request
+
+from ..sender.dribbling import DribblingReceiver
 
 
 @pytest.fixture
@@ -297,3 +301,69 @@ def test_a_call_outside_the_api_keeps_its_whole_path_as_endpoint(api: GoFetchAPI
     [call] = api.calls
     assert call.describe() == "GET /elsewhere -> 404"
     assert call.response_json == {"error": "not found: /elsewhere"}
+
+
+def test_the_test_call_is_bounded_by_the_timeout_against_a_dribbling_receiver() -> None:
+    # Issue 14, defect 4: a receiver dribbling a byte within each read timeout held the test call
+    # for 40 s with timeout=10; the fake's timeout now bounds the whole webhook attempt.
+    with DribblingReceiver(interval=0.2) as receiver, GoFetchAPI(timeout=0.3) as api:
+        api.webhook_url = receiver.url
+        started = time.monotonic()
+        answer = httpx.post(
+            api.url_for("webhooks/job_status/test"),
+            json={"job_id": "job-1", "job_status": "COMPLETED"},
+            headers=api.headers,
+            timeout=10.0,
+        )
+        took = time.monotonic() - started
+        assert answer.status_code == 200  # GoFetch answers 200 whatever the receiver did
+        assert took < 2.0
+        [report] = api.sent
+        assert "timeout: no answer within 0.3 s" in (report.attempts[-1].error or "")
+
+
+BAD_URLS = [
+    pytest.param("http://[::1", "not a valid URL (Invalid IPv6 URL)", id="unclosed-ipv6"),
+    pytest.param("http://a.example/x\x00y", "whitespace or control characters", id="nul"),
+    pytest.param("http://a.example/x\r\nX-Injected: 1", "whitespace or control characters", id="crlf"),
+    pytest.param("http://a.example/x\ny", "whitespace or control characters", id="lf"),
+    pytest.param("http://a.example/x\ry", "whitespace or control characters", id="cr"),
+    pytest.param("http://exa mple.com/", "whitespace or control characters", id="space"),
+    pytest.param("http://a.example:99999/", "Port out of range", id="port"),
+]
+
+
+@pytest.mark.parametrize(("url", "message"), BAD_URLS)
+def test_an_unusable_url_is_refused_at_put_with_a_json_422_and_logged(
+    api: GoFetchAPI, client: httpx.Client, url: str, message: str
+) -> None:
+    # Issue 14, defect 5: these were saved (or answered an HTML 500 and lost from the log) and
+    # failed only at the test call, with an HTML 500 again.
+    saved = client.put("webhooks/job_status", json={"url": url})
+    assert saved.status_code == 422
+    assert saved.headers["content-type"] == "application/json"
+    assert message in saved.json()["error"]
+    assert api.webhook_url is None
+    tested = client.post("webhooks/job_status/test", json={"job_id": "job-1", "job_status": "COMPLETED"})
+    assert (tested.status_code, tested.json()) == (422, {"error": "no job status webhook URL is set"})
+    assert [call.describe() for call in api.calls] == [
+        "PUT webhooks/job_status -> 422",
+        "POST webhooks/job_status/test -> 422",
+    ]
+    with pytest.raises(ArgumentError, match=rf"^webhook_url: url .*{re.escape(message)}"):
+        api.webhook_url = url
+
+
+def test_a_failure_inside_the_fake_answers_a_logged_json_500(
+    api: GoFetchAPI, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(job_id: str, job_status: str, *, style: str | None = None) -> None:
+        raise RuntimeError("the receiver exploded")
+
+    api.webhook_url = "https://x.example/hook"
+    monkeypatch.setattr(api, "emit", broken)
+    answer = client.post("webhooks/job_status/test", json={"job_id": "job-1", "job_status": "COMPLETED"})
+    assert answer.status_code == 500
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.json() == {"error": "internal error in the fake GoFetch API: RuntimeError: the receiver exploded"}
+    assert [call.describe() for call in api.calls] == ["POST webhooks/job_status/test -> 500"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 
 import httpx
 import pytest
@@ -145,3 +146,43 @@ def test_no_secret_no_verdict(server: CaptureServer) -> None:
     assert [d.signature for d in server.wait_for(2)] == [None, None]
     with pytest.raises(ServerError, match="no secret to sign with"):
         server.sign(body)
+
+
+def raw_post(server: CaptureServer, body: bytes, extra_headers: bytes) -> bytes:
+    """POST ``body`` over a raw socket with ``extra_headers`` (CRLF-ended lines); the status line answered."""
+    port = int(server.url.rstrip("/").rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        head = b"POST /hooks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        sock.sendall(head + b"Content-Length: %d\r\n" % len(body) + extra_headers + b"\r\n" + body)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer.split(b"\r\n", 1)[0]
+
+
+LONE_HEADERS = [b"svix-id: msg_1\r\n", b"Webhook-Id: msg_1\r\n", b"svix-timestamp: 1\r\nwebhook-id: msg_1\r\n"]
+
+
+@pytest.mark.parametrize("extra", LONE_HEADERS)
+def test_a_lone_signing_header_does_not_make_a_non_signing_vendor_delivery_signed(extra: bytes) -> None:
+    # Issue 14, defect 10: any svix-*/webhook-* header made this unsigned Telmai delivery "signed", so 401.
+    with CaptureServer() as server:
+        assert raw_post(server, json.dumps(TELMAI).encode(), extra) == b"HTTP/1.1 200 OK"
+        [delivery] = server.wait_for()
+    assert (delivery.vendor, delivery.signature, delivery.signature_reason) == ("telmai", None, None)
+
+
+@pytest.mark.parametrize("extra", LONE_HEADERS)
+def test_a_signing_vendor_delivery_with_some_signing_headers_is_still_missing_header(extra: bytes) -> None:
+    with CaptureServer() as server:
+        assert raw_post(server, json.dumps(TENSORLAKE).encode(), extra) == b"HTTP/1.1 401 Unauthorized"
+        [delivery] = server.wait_for()
+    assert (delivery.signature, delivery.signature_reason) == ("invalid", "missing-header")
+    assert "svix-signature (or webhook-signature)" in (delivery.signature_message or "")
+
+
+def test_a_lone_signing_header_under_require_signature_is_still_refused() -> None:
+    with CaptureServer(require_signature=True) as server:
+        assert raw_post(server, json.dumps(TELMAI).encode(), b"svix-id: msg_1\r\n") == b"HTTP/1.1 401 Unauthorized"
+        [delivery] = server.wait_for()
+    assert (delivery.signature, delivery.signature_reason) == ("invalid", "missing-header")

@@ -16,6 +16,7 @@ import httpcore  # noqa: F401  # see below
 import httpx
 
 from ...errors import DeliveryError
+from ._deadline import deadline_transport
 from .base import Exchange, Pairs, Target, now, user_agent
 
 # httpx imports httpcore on first use and caches a map of httpcore's exception classes. Loading it
@@ -139,12 +140,15 @@ class SyncTarget(Target):
         request = build(self._client, method, url, headers, body, timeout)
         sent_at, started = now(), time.perf_counter()
         try:
-            response = self._client.send(request)
+            response = self._exchange(request, timeout)
         except httpx.HTTPError as exc:
             return failed(request, sent_at, started, http_error(exc, timeout), exc)
         except Exception as exc:  # from an in-process WSGI app, mostly
             return failed(request, sent_at, started, self.unexpected(exc), exc)
         return done(request, response, sent_at, started)
+
+    def _exchange(self, request: httpx.Request, timeout: float) -> httpx.Response:
+        return self._client.send(request)
 
     def close(self) -> None:
         """Close the client's connections."""
@@ -152,7 +156,13 @@ class SyncTarget(Target):
 
 
 class HttpTarget(SyncTarget):
-    """A URL, reached over a socket."""
+    """A URL, reached over a socket; ``timeout`` bounds each whole attempt, not each socket read."""
 
     def __init__(self, url: str) -> None:
-        super().__init__(client(), url, url)
+        transport, self._deadline = deadline_transport(verify=_tls())
+        super().__init__(client(transport=transport), url, url)
+
+    def _exchange(self, request: httpx.Request, timeout: float) -> httpx.Response:
+        # The answer's body is read inside send(): the deadline covers connect, head and body.
+        with self._deadline.bounded(timeout):
+            return self._client.send(request)
