@@ -1,0 +1,123 @@
+"""Hostile input to recordings (issue 14): secrets hidden by escapes or binary bodies, non-finite numbers,
+byte order marks, non-ASCII header values and long documents.
+
+Protocol cases send raw bytes over a socket to a real capture server on 127.0.0.1 and record what it captured.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pytest_jobhooks.recordings import RecordedDelivery, check_recording, parse_record, read_records
+from pytest_jobhooks.recordings._writer import Recorder
+from pytest_jobhooks.server import CaptureServer
+from pytest_jobhooks.vendors import VENDORS
+
+TELMAI = dict(VENDORS["telmai"].examples["FINISHED.doc"])
+TAIL = "Zq7Xk9LmPw"
+"""The secret's part after ``whsec_``: none of it may reach a recording."""
+
+
+def strict(text: str) -> object:
+    """``text`` as strict JSON: ``NaN`` / ``Infinity`` raise."""
+
+    def refuse(name: str) -> object:
+        raise ValueError(f"{name} in a recorded line")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def post(server: CaptureServer, body: bytes, *extra: bytes) -> None:
+    """One raw HTTP/1.1 POST to ``server``, answered before this returns."""
+    host, port = server.url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
+    head = [b"POST /hooks HTTP/1.1", b"Host: " + host.encode(), b"Content-Type: application/json", *extra]
+    head.append(b"Content-Length: " + str(len(body)).encode())
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b"\r\n".join([*head, b"Connection: close", b"", b""]) + body)
+        while sock.recv(65536):
+            pass
+
+
+def record(tmp_path: Path, *requests: tuple[bytes, ...]) -> list[str]:
+    """Send each (body, extra header lines...) to a capture server, record the captured deliveries: the lines."""
+    path = tmp_path / "captured.jsonl"
+    recorder = Recorder(path)
+    with CaptureServer(secret=None) as server:
+        for body, *extra in requests:
+            post(server, body, *extra)
+        assert len(server.deliveries) == len(requests)  # each was answered, so captured
+        recorder.record_captured(server.deliveries)
+    recorder.close()
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def unescaped(line: str) -> Iterator[str]:
+    """Every form a reader may decode the line's body into: the line, its body_text, body and base64 bytes."""
+    value = strict(line)
+    assert isinstance(value, dict)
+    yield line
+    yield json.dumps(value["body"], ensure_ascii=False)
+    text = value.get("body_text")
+    if text is not None:
+        yield text
+        with contextlib.suppress(ValueError):  # not JSON: the text is all there is
+            yield json.dumps(strict(text), ensure_ascii=False)
+    if value.get("body_base64") is not None:
+        yield base64.b64decode(value["body_base64"]).decode("latin-1")
+
+
+# Defect 2: a secret survives redaction when the recorded line only holds it encoded.
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(f"\xff\xfesecret=whsec_{TAIL}\x00".encode("latin-1"), id="non-utf8-base64"),
+        pytest.param(f'{{"s":"whsec_{TAIL[:4]}\\/{TAIL[4:]}"}}'.encode(), id="escaped-slash"),
+        pytest.param(f'{{"s":"whsec\\u005f{TAIL}"}}'.encode(), id="escaped-underscore"),
+        pytest.param(f'{{"s":"\\u0077hsec_{TAIL}"}}'.encode(), id="escaped-prefix"),
+        pytest.param(f'{{"s":"whsec_{TAIL[:3]}\\u{ord(TAIL[3]):04X}{TAIL[4:]}"}}'.encode(), id="escaped-inside"),
+        pytest.param(f'{{"s":"whsec\\u005f{TAIL}","n":1e400}}'.encode(), id="escaped-not-json"),
+    ],
+)
+def test_a_secret_is_redacted_in_every_decoded_form_of_the_line(tmp_path: Path, body: bytes) -> None:
+    (line,) = record(tmp_path, (body,))
+    for form in unescaped(line):
+        assert TAIL[4:] not in form, form
+    assert "whsec_[redacted]" in "".join(unescaped(line))
+
+
+def test_redaction_keeps_every_line_strict_json_and_other_escapes_as_they_are(tmp_path: Path) -> None:
+    bodies = [
+        b'{"s":"\\\\u0077hsec_kept","t":"caf\\u00e9 \\/ \\u005f"}',  # an escaped backslash: no secret
+        b'{"s":"\\\\\\u0077hsec_' + TAIL.encode() + b'"}',  # a backslash, then an escaped "w": a secret
+        b'{"s":"whsec_' + TAIL.encode() + b'\\u0022 and on"}',
+    ]
+    lines = record(tmp_path, *((body,) for body in bodies))
+    kept = strict(strict(lines[0])["body_text"])  # type: ignore[index]
+    assert kept == {"s": "\\u0077hsec_kept", "t": "café / _"}
+    for line in lines[1:]:
+        assert strict(strict(line)["body_text"])  # type: ignore[index]
+        assert all(TAIL[4:] not in form for form in unescaped(line))
+
+
+# Defect 3: a non-finite number must not make the line non-JSON; the body's bytes are kept exactly.
+@pytest.mark.parametrize("body", [b'{"n":1e400}', b"[1e400,-1e400]", b"1e999", b'{"details":"x","n":-1E400}'])
+def test_a_number_too_large_for_a_float_is_recorded_as_strict_json(tmp_path: Path, body: bytes) -> None:
+    (line,) = record(tmp_path, (body,))
+    value = strict(line)
+    assert isinstance(value, dict)
+    assert "Infinity" not in line
+    recorded = parse_record(line)
+    assert isinstance(recorded, RecordedDelivery)
+    assert recorded.body is None
+    assert recorded.body_bytes() == body
+    path = tmp_path / "again.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    assert [number for number, _ in read_records(path)] == [1]
+    assert "not valid JSON" not in check_recording(path).failure()
