@@ -30,6 +30,9 @@ Source = Union[str, "PathLike[str]", IO[bytes]]  # Union: "X | Y" with a quoted 
 
 _CHUNK = 1024 * 1024
 _STREAM_SUFFIXES = (".jsonl", ".ndjson")
+_BOM = b"\xef\xbb\xbf"
+_BLANK = " \t\r\n\ufeff"
+"""What may stand between values: JSON's whitespace, and byte order marks (files joined with ``cat`` keep theirs)."""
 
 
 @dataclass(frozen=True)
@@ -46,10 +49,26 @@ def parse_line(data: bytes) -> object | Unreadable:
     except UnicodeDecodeError as exc:
         bad = data[exc.start : exc.start + 1].hex()
         return Unreadable(f"not valid UTF-8 (byte 0x{bad} at column {exc.start + 1})")
+    if "\ufeff" in text:
+        text = _unmarked(text)
     try:
-        return decode(text.removeprefix("\ufeff"))
+        return decode(text)
     except ValueError as exc:
         return Unreadable(str(exc))
+
+
+def _unmarked(text: str) -> str:
+    """``text`` with the byte order marks around its value made spaces (so columns in messages stay right)."""
+    start = len(text) - len(text.lstrip(_BLANK))
+    end = len(text.rstrip(_BLANK))
+    if start >= end:
+        return " " * len(text)
+    return " " * start + text[start:end] + " " * (len(text) - end)
+
+
+def _blank(raw: bytes) -> bool:
+    """Whether a line holds nothing but whitespace and byte order marks."""
+    return not raw.strip() or not raw.replace(_BOM, b"").strip()
 
 
 def read_values(
@@ -70,7 +89,7 @@ def read_values(
             yield number, raw
         else:
             first = parse_line(raw)
-            opening = raw.lstrip().removeprefix(b"\xef\xbb\xbf")[:1]
+            opening = raw.replace(_BOM, b"").lstrip()[:1]
             if opening == b"[" or (opening == b"{" and isinstance(first, Unreadable)):
                 yield from _document(raw, stream, number)
                 return
@@ -94,7 +113,7 @@ def _stream(stream: IO[bytes], limit: int, number: int) -> Iterator[tuple[int, o
             # pydantic-core's parser is about 3x faster than json's; json has the last word and the messages.
             value = from_json(raw, allow_inf_nan=False)
         except ValueError:
-            if not raw.strip():
+            if _blank(raw):
                 continue
             value = parse_line(raw)
         yield number, value
@@ -110,7 +129,7 @@ def _lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | Unreada
         number += 1
         if len(raw) > limit and not raw.endswith(b"\n"):
             yield number, _too_long(stream, raw, limit)
-        elif raw.strip():
+        elif not _blank(raw):
             yield number, raw
 
 
@@ -149,8 +168,7 @@ def _document(first: bytes, stream: IO[bytes], first_number: int) -> Iterator[tu
 
 def _document_values(text: str, first_number: int) -> Iterator[tuple[int, object | Unreadable]]:
     position, line, counted = 0, first_number, 0
-    body = text.lstrip()
-    in_array = body.startswith("[")
+    in_array = text.startswith("[", _skip_blank(text, 0))
     if in_array:
         position = text.index("[") + 1
     while True:
@@ -184,7 +202,7 @@ def _document_values(text: str, first_number: int) -> Iterator[tuple[int, object
 
 def _skip_blank(text: str, position: int) -> int:
     end = len(text)
-    while position < end and text[position] in " \t\r\n":
+    while position < end and text[position] in _BLANK:
         position += 1
     return position
 

@@ -121,3 +121,33 @@ def test_a_number_too_large_for_a_float_is_recorded_as_strict_json(tmp_path: Pat
     path.write_text(line + "\n", encoding="utf-8")
     assert [number for number, _ in read_records(path)] == [1]
     assert "not valid JSON" not in check_recording(path).failure()
+
+
+# Defect 7: a byte order mark where a line or a payload begins is not part of it.
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("bom.jsonl", b"\xef\xbb\xbf%(t)s\n"),
+        ("blank-bom.jsonl", b" \xef\xbb\xbf%(t)s\r\n"),
+        ("second.jsonl", b"%(t)s\n\xef\xbb\xbf%(t)s\n"),
+        ("trailing.jsonl", b"%(t)s\xef\xbb\xbf\n"),
+        ("bom-only-line.jsonl", b"%(t)s\n\xef\xbb\xbf\r\n%(t)s\n"),
+        ("concatenated.json", b"\xef\xbb\xbf%(t)s\n\xef\xbb\xbf%(t)s\n"),
+        ("pretty.json", b"\xef\xbb\xbf%(p)s\n\xef\xbb\xbf%(p)s\n"),
+        ("array.json", b"\xef\xbb\xbf[%(t)s,\n\xef\xbb\xbf%(t)s]\n"),
+    ],
+)
+def test_a_byte_order_mark_before_a_line_is_skipped(tmp_path: Path, name: str, data: bytes) -> None:
+    payload = {b"t": json.dumps(TELMAI).encode(), b"p": json.dumps(TELMAI, indent=2).encode()}
+    path = tmp_path / name
+    path.write_bytes(data % payload)
+    report = check_recording(path)
+    assert report.ok, report.failure()
+    assert report.valid == data.count(b"%")
+    assert all(value == TELMAI for _, value in read_records(path))
+
+
+@pytest.mark.parametrize("line", [b"\xef\xbb\xbf%s", b" \xef\xbb\xbf%s", b"%s\xef\xbb\xbf", "\ufeff%s"])
+def test_parse_record_skips_a_byte_order_mark(line: bytes | str) -> None:
+    text = json.dumps(TELMAI)
+    assert parse_record(line % (text.encode() if isinstance(line, bytes) else text)) == TELMAI
