@@ -17,6 +17,7 @@ import pytest
 
 from pytest_jobhooks.recordings import RecordedDelivery, check_recording, parse_record, read_records
 from pytest_jobhooks.recordings._writer import Recorder
+from pytest_jobhooks.recordings.replaying import replay
 from pytest_jobhooks.server import CaptureServer
 from pytest_jobhooks.vendors import VENDORS
 
@@ -151,3 +152,43 @@ def test_a_byte_order_mark_before_a_line_is_skipped(tmp_path: Path, name: str, d
 def test_parse_record_skips_a_byte_order_mark(line: bytes | str) -> None:
     text = json.dumps(TELMAI)
     assert parse_record(line % (text.encode() if isinstance(line, bytes) else text)) == TELMAI
+
+
+# Defect 8: a header value the capture server recorded (its bytes read as latin-1) is replayed, not fatal.
+def test_replay_sends_a_non_ascii_header_value_as_the_server_recorded_it(tmp_path: Path) -> None:
+    body = json.dumps(TELMAI).encode()
+    lines = record(tmp_path, (body, "X-Name: café".encode()), (body, b"X-Raw: \xff\xfe"), (body, b"X-Plain: ok"))
+    assert strict(lines[0])["headers"]["X-Name"] == "cafÃ©"  # type: ignore[index]
+    path = tmp_path / "replayed.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with CaptureServer(secret=None) as target:
+        report = replay(path, target)
+        got = target.deliveries
+    assert [delivery.ok for delivery in report.deliveries] == [True, True, True]
+    assert got[0].headers["X-Name"] == "cafÃ©"
+    assert got[1].headers["X-Raw"] == "\xff\xfe"
+    assert got[2].headers["X-Plain"] == "ok"
+
+
+def test_replay_sends_a_header_value_beyond_latin1_as_utf8(tmp_path: Path) -> None:
+    line = RecordedDelivery("POST", "/hooks", {"X-Name": "完成"}, TELMAI, "2026-04-17T09:30:00Z").to_line()
+    path = tmp_path / "hand-written.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    with CaptureServer(secret=None) as target:
+        report = replay(path, target)
+        (got,) = target.deliveries
+    assert report.deliveries[0].ok
+    assert got.headers["X-Name"].encode("latin-1") == "完成".encode()
+
+
+def test_replay_reports_a_header_it_cannot_send_and_goes_on_with_the_file() -> None:
+    def line(headers: dict[str, str]) -> RecordedDelivery:
+        return RecordedDelivery("POST", "/hooks", headers, TELMAI, "2026-04-17T09:30:00Z")
+
+    records = [line({"X-Bad": "é\r\nInjected: 1"}), line({"Bad Name": "é"}), line({"X-Lone": "\ud800"}), line({})]
+    with CaptureServer(secret=None) as target:
+        report = replay(records, target)
+        arrived = len(target.deliveries)
+    assert [delivery.ok for delivery in report.deliveries] == [False, False, True, True]
+    assert "Illegal header" in str(report.deliveries[0].attempts[0].error)
+    assert arrived == 2
