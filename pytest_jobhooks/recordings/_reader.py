@@ -20,7 +20,11 @@ from pydantic_core import from_json
 from .._json import decode, decode_prefix
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
-"""A line longer than this is reported as too long, not parsed (memory stays bounded whatever the file)."""
+"""A JSON Lines line longer than this is reported as too long, not parsed (memory stays bounded whatever the file).
+
+The first line of a source not named ``.jsonl`` / ``.ndjson`` may be longer:
+it may be a whole JSON document on one line, read up to :data:`MAX_DOCUMENT_BYTES`.
+"""
 
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 """A JSON document (not JSON Lines) longer than this is refused: it would have to be read whole."""
@@ -84,9 +88,13 @@ def read_values(
     if name.endswith(_STREAM_SUFFIXES):
         yield from _stream(stream, max_line_bytes, 0)
         return
-    for number, raw in _lines(stream, max_line_bytes):
+    # The first line may be a whole JSON document on one line: it is read up to the document limit.
+    for number, raw in _lines(stream, max(max_line_bytes, MAX_DOCUMENT_BYTES)):
         if isinstance(raw, Unreadable):
-            yield number, raw
+            yield number, _too_big()
+        elif len(raw) > max_line_bytes:
+            yield from _document(raw, stream, number)
+            return
         else:
             first = parse_line(raw)
             opening = raw.replace(_BOM, b"").lstrip()[:1]
@@ -148,14 +156,17 @@ def _skip_line(stream: IO[bytes]) -> int:
             return skipped
 
 
+def _too_big() -> Unreadable:
+    return Unreadable(
+        f"a JSON document over {MAX_DOCUMENT_BYTES:,} bytes is not read whole: "
+        "record JSON Lines (.jsonl, one payload per line), which are streamed"
+    )
+
+
 def _document(first: bytes, stream: IO[bytes], first_number: int) -> Iterator[tuple[int, object | Unreadable]]:
     rest = stream.read(MAX_DOCUMENT_BYTES + 1 - len(first))
     if len(first) + len(rest) > MAX_DOCUMENT_BYTES:
-        message = (
-            f"a JSON document over {MAX_DOCUMENT_BYTES:,} bytes is not read whole: "
-            "record JSON Lines (.jsonl, one payload per line), which are streamed"
-        )
-        yield first_number, Unreadable(message)
+        yield first_number, _too_big()
         return
     try:
         text = (first + rest).decode("utf-8-sig")

@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from pytest_jobhooks.recordings import RecordedDelivery, check_recording, parse_record, read_records
+from pytest_jobhooks.recordings import (
+    RecordedDelivery,
+    RecordingChecker,
+    _reader,
+    check_recording,
+    parse_record,
+    read_records,
+)
+from pytest_jobhooks.recordings._reader import MAX_LINE_BYTES
 from pytest_jobhooks.recordings._writer import Recorder
 from pytest_jobhooks.recordings.replaying import replay
 from pytest_jobhooks.server import CaptureServer
@@ -192,3 +200,31 @@ def test_replay_reports_a_header_it_cannot_send_and_goes_on_with_the_file() -> N
     assert [delivery.ok for delivery in report.deliveries] == [False, False, True, True]
     assert "Illegal header" in str(report.deliveries[0].attempts[0].error)
     assert arrived == 2
+
+
+# Defect 14: a one-line JSON document is read up to the documented document limit, not the line limit.
+def test_a_one_line_json_document_over_the_line_limit_is_read(tmp_path: Path) -> None:
+    big = {**TELMAI, "details": "x" * (MAX_LINE_BYTES + 1024)}
+    single = tmp_path / "single.json"
+    single.write_text(json.dumps(big), encoding="utf-8")
+    array = tmp_path / "array.json"
+    array.write_text(json.dumps([big, TELMAI]), encoding="utf-8")
+    assert check_recording(single).valid == 1
+    report = check_recording(array)
+    assert report.ok, report.failure()
+    assert report.valid == 2
+    lines = tmp_path / "lines.jsonl"
+    lines.write_text(json.dumps(big) + "\n" + json.dumps(TELMAI) + "\n", encoding="utf-8")
+    assert "over the 16,777,216-byte limit" in check_recording(lines).failure()  # JSON Lines keep the line limit
+
+
+def test_a_json_document_over_the_document_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_reader, "MAX_DOCUMENT_BYTES", 8192)
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps({**TELMAI, "details": "x" * 10_000}) + "\n" + json.dumps(TELMAI), encoding="utf-8")
+    report = RecordingChecker(max_line_bytes=1024).check(path)
+    assert (report.invalid, report.valid) == (1, 1)
+    assert "over 8,192 bytes is not read whole" in report.failure()
+    path.write_text(json.dumps([{**TELMAI, "details": "x" * 5000}, TELMAI]), encoding="utf-8")
+    report = RecordingChecker(max_line_bytes=1024).check(path)
+    assert report.ok, report.failure()
