@@ -7,6 +7,9 @@ file itself propagates (the caller turns it into a per-file verdict).
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
@@ -240,8 +243,37 @@ def open_source(source: Source) -> AbstractContextManager[IO[bytes]]:
         path = fspath(source)
         if path == "-":
             return nullcontext(sys.stdin.buffer)
-        return open(path, "rb")
+        return _open_file(path)
     return nullcontext(source)
+
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def _open_file(path: str) -> IO[bytes]:
+    """``path`` opened to read, if it is a regular file: anything else raises ``OSError`` saying what it is.
+
+    A FIFO would block the open until some writer comes, for ever if none does,
+    and a device may never end: neither is a recording. Standard input (``"-"``)
+    is the way to check a stream.
+    """
+    # O_NONBLOCK: the open of a FIFO returns at once (a regular file ignores the flag).
+    nonblocking = getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, os.O_RDONLY | nonblocking | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _KINDS if test(mode)), "a socket or other special file")
+            message = f'{kind}, not a regular file: pipe it to standard input ("-") to read it as a stream'
+            raise OSError(errno.EINVAL, message, path)
+        if nonblocking:
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def describe_os_error(exc: OSError) -> str:
