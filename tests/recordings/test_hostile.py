@@ -24,8 +24,9 @@ from pytest_jobhooks.recordings import (
     read_records,
 )
 from pytest_jobhooks.recordings._reader import MAX_LINE_BYTES
-from pytest_jobhooks.recordings._writer import Recorder
+from pytest_jobhooks.recordings._writer import Recorder, line_of, sent_records
 from pytest_jobhooks.recordings.replaying import replay
+from pytest_jobhooks.sender import deliver
 from pytest_jobhooks.server import CaptureServer
 from pytest_jobhooks.vendors import VENDORS
 
@@ -130,6 +131,17 @@ def test_a_number_too_large_for_a_float_is_recorded_as_strict_json(tmp_path: Pat
     path.write_text(line + "\n", encoding="utf-8")
     assert [number for number, _ in read_records(path)] == [1]
     assert "not valid JSON" not in check_recording(path).failure()
+
+
+def test_a_sent_body_with_a_number_too_large_for_a_float_is_recorded_as_strict_json() -> None:
+    body = b'{"jobId":"j","n":1e400}'
+    with CaptureServer(secret=None) as server:
+        report = deliver(body, server, vendor="telmai")
+    (line,) = (line_of(record).decode() for record in sent_records(report))
+    assert strict(line)["body_text"] == body.decode()  # type: ignore[index]
+    recorded = parse_record(line)
+    assert isinstance(recorded, RecordedDelivery)
+    assert recorded.body_bytes() == body
 
 
 # Defect 7: a byte order mark where a line or a payload begins is not part of it.
