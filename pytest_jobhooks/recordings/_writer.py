@@ -39,15 +39,17 @@ _REDACTED_SECRET = f"{SECRET_PREFIX}{REDACTED}"
 
 
 def _spelt(char: str) -> str:
-    """``char`` as a pattern: itself, or its JSON escape ``\\u00XX`` in either case of hex digits."""
-    code = f"{ord(char):04x}"
-    escape = "".join(f"[{d}{d.upper()}]" if d.isalpha() else d for d in code)
-    return f"(?:{re.escape(char)}|\\\\u{escape})"
+    """``char`` as a pattern: itself, its JSON escape ``\\u00XX`` or its percent escape ``%XX`` (hex in any case)."""
+    code = "".join(f"[{d}{d.upper()}]" if d.isalpha() else d for d in f"{ord(char):02x}")
+    return f"(?:{re.escape(char)}|\\\\u00{code}|%{code})"
 
 
-# A secret as a recording may hold it: plain, or with JSON escapes anywhere in it (``whsec\u005f...``,
-# ``whsec_AB\/CD``) in a raw body kept as text or base64, where a reader that decodes it would get it back.
-_SECRET = re.compile("".join(map(_spelt, SECRET_PREFIX)) + r"(?!\[redacted\])(?:[\w+=-]|\\?/|\\u[0-9a-fA-F]{4})*")
+# A secret as a recording may hold it: plain, or with JSON or percent escapes anywhere in it (``whsec\u005f...``,
+# ``whsec_AB\/CD``, ``whsec_AB%2BCD`` in a form body) in a raw body kept as text or base64, or in a path:
+# where a reader that decodes it would get it back.
+_SECRET = re.compile(
+    "".join(map(_spelt, SECRET_PREFIX)) + r"(?!\[redacted\])(?:[\w+=-]|\\?/|\\u[0-9a-fA-F]{4}|%[0-9a-fA-F]{2})*"
+)
 
 
 def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -76,8 +78,8 @@ def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> di
 
 def redact_secrets(text: str) -> str:
     """``text`` with every Svix secret (``whsec_...``, JSON escapes or not) replaced by ``whsec_[redacted]``."""
-    # A secret spelt with any escape holds "\u00"; without one, the prefix itself: a quick test for the common case.
-    return _SECRET.sub(_redacted, text) if SECRET_PREFIX in text or "\\u00" in text else text
+    # A secret spelt with an escape holds "\u00" or "%"; without one, the prefix itself: a quick test first.
+    return _SECRET.sub(_redacted, text) if SECRET_PREFIX in text or "\\u00" in text or "%" in text else text
 
 
 def _redacted(match: re.Match[str]) -> str:

@@ -12,6 +12,7 @@ import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -44,10 +45,10 @@ def strict(text: str) -> object:
     return json.loads(text, parse_constant=refuse)
 
 
-def post(server: CaptureServer, body: bytes, *extra: bytes) -> None:
+def post(server: CaptureServer, body: bytes, *extra: bytes, path: bytes = b"/hooks") -> None:
     """One raw HTTP/1.1 POST to ``server``, answered before this returns."""
     host, port = server.url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
-    head = [b"POST /hooks HTTP/1.1", b"Host: " + host.encode(), b"Content-Type: application/json", *extra]
+    head = [b"POST " + path + b" HTTP/1.1", b"Host: " + host.encode(), b"Content-Type: application/json", *extra]
     head.append(b"Content-Length: " + str(len(body)).encode())
     with socket.create_connection((host, int(port)), timeout=5) as sock:
         sock.sendall(b"\r\n".join([*head, b"Connection: close", b"", b""]) + body)
@@ -81,6 +82,8 @@ def unescaped(line: str) -> Iterator[str]:
             yield json.dumps(strict(text), ensure_ascii=False)
     if value.get("body_base64") is not None:
         yield base64.b64decode(value["body_base64"]).decode("latin-1")
+    yield unquote(line)  # a form body, a path
+    yield unquote(value["path"])
 
 
 # Defect 2: a secret survives redaction when the recorded line only holds it encoded.
@@ -93,6 +96,8 @@ def unescaped(line: str) -> Iterator[str]:
         pytest.param(f'{{"s":"\\u0077hsec_{TAIL}"}}'.encode(), id="escaped-prefix"),
         pytest.param(f'{{"s":"whsec_{TAIL[:3]}\\u{ord(TAIL[3]):04X}{TAIL[4:]}"}}'.encode(), id="escaped-inside"),
         pytest.param(f'{{"s":"whsec\\u005f{TAIL}","n":1e400}}'.encode(), id="escaped-not-json"),
+        pytest.param(f"secret=whsec_{TAIL[:4]}%2B{TAIL[4:]}%3D&x=1".encode(), id="form-percent-escaped"),
+        pytest.param(f"secret=whsec%5F{TAIL}".encode(), id="form-escaped-underscore"),
     ],
 )
 def test_a_secret_is_redacted_in_every_decoded_form_of_the_line(tmp_path: Path, body: bytes) -> None:
@@ -100,6 +105,18 @@ def test_a_secret_is_redacted_in_every_decoded_form_of_the_line(tmp_path: Path, 
     for form in unescaped(line):
         assert TAIL[4:] not in form, form
     assert "whsec_[redacted]" in "".join(unescaped(line))
+
+
+def test_a_secret_in_the_path_or_query_is_redacted(tmp_path: Path) -> None:
+    path = tmp_path / "captured.jsonl"
+    recorder = Recorder(path)
+    with CaptureServer(secret=None) as server:
+        post(server, b"{}", path=f"/hooks/whsec%5F{TAIL[:4]}%2F{TAIL[4:]}?key=whsec_{TAIL[:4]}%2B{TAIL[4:]}".encode())
+        recorder.record_captured(server.deliveries)
+    recorder.close()
+    (line,) = path.read_text(encoding="utf-8").splitlines()
+    assert all(TAIL[4:] not in form for form in unescaped(line))
+    assert strict(line)["query"] == {"key": "whsec_[redacted]"}  # type: ignore[index]
 
 
 def test_redaction_keeps_every_line_strict_json_and_other_escapes_as_they_are(tmp_path: Path) -> None:
