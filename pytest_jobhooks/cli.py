@@ -29,7 +29,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         description=(
             "Check every payload of each recording against the vendor catalog. A line is a bare payload or a "
             "recorded delivery. Exit 0 when all are valid (drift too, unless --strict), 1 when a payload is "
-            "invalid, 2 on a usage or I/O error."
+            "invalid, 2 on a usage or I/O error. A PATH must be a regular file (a FIFO or device is refused, "
+            "exit 2): read a stream from standard input, as -."
         ),
     )
     validate.add_argument("paths", nargs="+", metavar="PATH", help="a .jsonl / .json recording, or - for stdin")

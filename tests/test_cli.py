@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -139,3 +141,43 @@ def test_schemas_command_still_works(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert f"written: {tmp_path / 'telmai.schema.json'}" in capsys.readouterr().out
     assert main(["schemas", "--check", "--dir", str(tmp_path)]) == 0
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_is_refused_at_once_and_read_as_a_stream_through_stdin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 14, defect 15: ``validate FIFO`` blocked for ever in open() when no writer came."""
+    fifo = tmp_path / "live.jsonl"
+    os.mkfifo(fifo)
+    got: list[int] = []
+    worker = threading.Thread(target=lambda: got.append(main(["validate", str(fifo)])), daemon=True)
+    worker.start()
+    worker.join(timeout=5)
+    if worker.is_alive():  # blocked opening the FIFO: a writer that comes and goes lets it return
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(timeout=5)
+    assert got == [2]
+    _, err = capsys.readouterr()
+    assert f"error: {fifo}: cannot read: a FIFO, not a regular file" in err
+    assert 'pipe it to standard input ("-")' in err
+
+    # The way to check a stream: the FIFO as standard input, fed by a writer thread while it is read.
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # returns at once, so the writer's open does too
+    writer = os.open(fifo, os.O_WRONLY)
+    os.set_blocking(reader, True)
+
+    def feed() -> None:
+        with os.fdopen(writer, "wb") as stream:
+            for payload in (TELMAI, GOFETCH):
+                stream.write(json.dumps(payload).encode() + b"\n")
+                stream.flush()
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    with os.fdopen(reader, "rb") as stream:
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(stream))
+        status, out, _ = run(capsys, "-")
+    feeder.join(timeout=5)
+    assert status == 0
+    assert out[0] == "<stdin>: 2 payloads: 2 valid, 0 drift, 0 invalid"

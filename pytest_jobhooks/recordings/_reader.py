@@ -7,6 +7,9 @@ file itself propagates (the caller turns it into a per-file verdict).
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
@@ -20,7 +23,11 @@ from pydantic_core import from_json
 from .._json import decode, decode_prefix
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
-"""A line longer than this is reported as too long, not parsed (memory stays bounded whatever the file)."""
+"""A JSON Lines line longer than this is reported as too long, not parsed (memory stays bounded whatever the file).
+
+The first line of a source not named ``.jsonl`` / ``.ndjson`` may be longer:
+it may be a whole JSON document on one line, read up to :data:`MAX_DOCUMENT_BYTES`.
+"""
 
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 """A JSON document (not JSON Lines) longer than this is refused: it would have to be read whole."""
@@ -30,6 +37,9 @@ Source = Union[str, "PathLike[str]", IO[bytes]]  # Union: "X | Y" with a quoted 
 
 _CHUNK = 1024 * 1024
 _STREAM_SUFFIXES = (".jsonl", ".ndjson")
+_BOM = b"\xef\xbb\xbf"
+_BLANK = " \t\r\n\ufeff"
+"""What may stand between values: JSON's whitespace, and byte order marks (files joined with ``cat`` keep theirs)."""
 
 
 @dataclass(frozen=True)
@@ -46,10 +56,26 @@ def parse_line(data: bytes) -> object | Unreadable:
     except UnicodeDecodeError as exc:
         bad = data[exc.start : exc.start + 1].hex()
         return Unreadable(f"not valid UTF-8 (byte 0x{bad} at column {exc.start + 1})")
+    if "\ufeff" in text:
+        text = _unmarked(text)
     try:
-        return decode(text.removeprefix("\ufeff"))
+        return decode(text)
     except ValueError as exc:
         return Unreadable(str(exc))
+
+
+def _unmarked(text: str) -> str:
+    """``text`` with the byte order marks around its value made spaces (so columns in messages stay right)."""
+    start = len(text) - len(text.lstrip(_BLANK))
+    end = len(text.rstrip(_BLANK))
+    if start >= end:
+        return " " * len(text)
+    return " " * start + text[start:end] + " " * (len(text) - end)
+
+
+def _blank(raw: bytes) -> bool:
+    """Whether a line holds nothing but whitespace and byte order marks."""
+    return not raw.strip() or not raw.replace(_BOM, b"").strip()
 
 
 def read_values(
@@ -65,12 +91,16 @@ def read_values(
     if name.endswith(_STREAM_SUFFIXES):
         yield from _stream(stream, max_line_bytes, 0)
         return
-    for number, raw in _lines(stream, max_line_bytes):
+    # The first line may be a whole JSON document on one line: it is read up to the document limit.
+    for number, raw in _lines(stream, max(max_line_bytes, MAX_DOCUMENT_BYTES)):
         if isinstance(raw, Unreadable):
-            yield number, raw
+            yield number, _too_big()
+        elif len(raw) > max_line_bytes:
+            yield from _document(raw, stream, number)
+            return
         else:
             first = parse_line(raw)
-            opening = raw.lstrip().removeprefix(b"\xef\xbb\xbf")[:1]
+            opening = raw.replace(_BOM, b"").lstrip()[:1]
             if opening == b"[" or (opening == b"{" and isinstance(first, Unreadable)):
                 yield from _document(raw, stream, number)
                 return
@@ -94,7 +124,7 @@ def _stream(stream: IO[bytes], limit: int, number: int) -> Iterator[tuple[int, o
             # pydantic-core's parser is about 3x faster than json's; json has the last word and the messages.
             value = from_json(raw, allow_inf_nan=False)
         except ValueError:
-            if not raw.strip():
+            if _blank(raw):
                 continue
             value = parse_line(raw)
         yield number, value
@@ -110,7 +140,7 @@ def _lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | Unreada
         number += 1
         if len(raw) > limit and not raw.endswith(b"\n"):
             yield number, _too_long(stream, raw, limit)
-        elif raw.strip():
+        elif not _blank(raw):
             yield number, raw
 
 
@@ -129,14 +159,17 @@ def _skip_line(stream: IO[bytes]) -> int:
             return skipped
 
 
+def _too_big() -> Unreadable:
+    return Unreadable(
+        f"a JSON document over {MAX_DOCUMENT_BYTES:,} bytes is not read whole: "
+        "record JSON Lines (.jsonl, one payload per line), which are streamed"
+    )
+
+
 def _document(first: bytes, stream: IO[bytes], first_number: int) -> Iterator[tuple[int, object | Unreadable]]:
     rest = stream.read(MAX_DOCUMENT_BYTES + 1 - len(first))
     if len(first) + len(rest) > MAX_DOCUMENT_BYTES:
-        message = (
-            f"a JSON document over {MAX_DOCUMENT_BYTES:,} bytes is not read whole: "
-            "record JSON Lines (.jsonl, one payload per line), which are streamed"
-        )
-        yield first_number, Unreadable(message)
+        yield first_number, _too_big()
         return
     try:
         text = (first + rest).decode("utf-8-sig")
@@ -149,8 +182,7 @@ def _document(first: bytes, stream: IO[bytes], first_number: int) -> Iterator[tu
 
 def _document_values(text: str, first_number: int) -> Iterator[tuple[int, object | Unreadable]]:
     position, line, counted = 0, first_number, 0
-    body = text.lstrip()
-    in_array = body.startswith("[")
+    in_array = text.startswith("[", _skip_blank(text, 0))
     if in_array:
         position = text.index("[") + 1
     while True:
@@ -184,7 +216,7 @@ def _document_values(text: str, first_number: int) -> Iterator[tuple[int, object
 
 def _skip_blank(text: str, position: int) -> int:
     end = len(text)
-    while position < end and text[position] in " \t\r\n":
+    while position < end and text[position] in _BLANK:
         position += 1
     return position
 
@@ -211,8 +243,37 @@ def open_source(source: Source) -> AbstractContextManager[IO[bytes]]:
         path = fspath(source)
         if path == "-":
             return nullcontext(sys.stdin.buffer)
-        return open(path, "rb")
+        return _open_file(path)
     return nullcontext(source)
+
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def _open_file(path: str) -> IO[bytes]:
+    """``path`` opened to read, if it is a regular file: anything else raises ``OSError`` saying what it is.
+
+    A FIFO would block the open until some writer comes, for ever if none does,
+    and a device may never end: neither is a recording. Standard input (``"-"``)
+    is the way to check a stream.
+    """
+    # O_NONBLOCK: the open of a FIFO returns at once (a regular file ignores the flag).
+    nonblocking = getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, os.O_RDONLY | nonblocking | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _KINDS if test(mode)), "a socket or other special file")
+            message = f'{kind}, not a regular file: pipe it to standard input ("-") to read it as a stream'
+            raise OSError(errno.EINVAL, message, path)
+        if nonblocking:
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def describe_os_error(exc: OSError) -> str:

@@ -35,8 +35,21 @@ REDACTED_HEADERS = frozenset({"authorization", "x-user-token", "cookie", "set-co
 """Headers whose values are never recorded (lower case)."""
 
 SECRET_PREFIX = "whsec_"
-_SECRET = re.compile(r"whsec_(?!\[redacted\])[\w+/=-]*")
 _REDACTED_SECRET = f"{SECRET_PREFIX}{REDACTED}"
+
+
+def _spelt(char: str) -> str:
+    """``char`` as a pattern: itself, its JSON escape ``\\u00XX`` or its percent escape ``%XX`` (hex in any case)."""
+    code = "".join(f"[{d}{d.upper()}]" if d.isalpha() else d for d in f"{ord(char):02x}")
+    return f"(?:{re.escape(char)}|\\\\u00{code}|%{code})"
+
+
+# A secret as a recording may hold it: plain, or with JSON or percent escapes anywhere in it (``whsec\u005f...``,
+# ``whsec_AB\/CD``, ``whsec_AB%2BCD`` in a form body) in a raw body kept as text or base64, or in a path:
+# where a reader that decodes it would get it back.
+_SECRET = re.compile(
+    "".join(map(_spelt, SECRET_PREFIX)) + r"(?!\[redacted\])(?:[\w+=-]|\\?/|\\u[0-9a-fA-F]{4}|%[0-9a-fA-F]{2})*"
+)
 
 
 def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -64,8 +77,42 @@ def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> di
 
 
 def redact_secrets(text: str) -> str:
-    """``text`` with every Svix secret (``whsec_...``) replaced by ``whsec_[redacted]``."""
-    return _SECRET.sub(_REDACTED_SECRET, text) if SECRET_PREFIX in text else text
+    """``text`` with every Svix secret (``whsec_...``, JSON escapes or not) replaced by ``whsec_[redacted]``."""
+    # A secret spelt with an escape holds "\u00" or "%"; without one, the prefix itself: a quick test first.
+    return _SECRET.sub(_redacted, text) if SECRET_PREFIX in text or "\\u00" in text or "%" in text else text
+
+
+def _redacted(match: re.Match[str]) -> str:
+    text, found = match.string, match.group()
+    before = match.start() - 1
+    while before >= 0 and text[before] == "\\":
+        before -= 1
+    # After an odd run of backslashes a "\u0077" is an escaped backslash and the text "u0077": no secret.
+    return found if (match.start() - 1 - before) % 2 and found.startswith("\\") else _REDACTED_SECRET
+
+
+def _redacted_base64(encoded: str) -> str:
+    """A base64 body with its secrets redacted in the decoded bytes (read as latin-1: every byte kept as it is)."""
+    text = base64.b64decode(encoded).decode("latin-1")
+    redacted = redact_secrets(text)
+    return encoded if redacted == text else base64.b64encode(redacted.encode("latin-1")).decode("ascii")
+
+
+def redacted_record(record: RecordedDelivery) -> RecordedDelivery:
+    """``record`` with secrets redacted where its line holds them encoded: raw text and base64 bodies, headers.
+
+    The line is redacted again as a whole by :func:`line_of`; this catches what
+    only a reader that decodes a field (JSON escapes, base64) would see.
+    """
+    text = record.body_text
+    raw = record.body_base64
+    return replace(
+        record,
+        path=redact_secrets(record.path),
+        headers={name: redact_secrets(value) for name, value in record.headers.items()},
+        body_text=redact_secrets(text) if text is not None else None,
+        body_base64=_redacted_base64(raw) if raw is not None else None,
+    )
 
 
 def body_fields(body: bytes, parsed: JsonValue | None = None) -> tuple[JsonValue, str | None, str | None]:
@@ -137,11 +184,13 @@ def _sent_request(attempt: Attempt) -> Request:
 
 def line_of(record: RecordedDelivery) -> bytes:
     """The record's line with its newline, secrets redacted, as UTF-8."""
+    record = redacted_record(record)
     line = redact_secrets(record.to_line())
     try:
         return (line + "\n").encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate from a JSON "\ud800" escape: write the line in ASCII
-        ascii_line = json.dumps(record.to_json(), ensure_ascii=True, separators=(",", ":"))
+        # allow_nan=False as COMPACT: a recorded line is always strict JSON, never "Infinity".
+        ascii_line = json.dumps(record.to_json(), ensure_ascii=True, separators=(",", ":"), allow_nan=False)
         return (redact_secrets(ascii_line) + "\n").encode("ascii")
 
 

@@ -157,8 +157,10 @@ class RecordingChecker:
     ``vendor`` fixes the vendor of every payload (default: detected per line, or
     a delivery's recorded ``"vendor"``). ``strict`` makes drift fail. A report
     lists at most ``max_listed`` bad lines but counts them all; a line over
-    ``max_line_bytes`` is reported, not parsed. An unknown ``vendor`` raises
-    :class:`~pytest_jobhooks.UnknownVendorError`.
+    ``max_line_bytes`` is reported, not parsed (a JSON document all on one
+    line is read up to the 64 MiB document limit). A path that is not a regular
+    file (a FIFO) is unreadable: check a stream as ``"-"``. An unknown
+    ``vendor`` raises :class:`~pytest_jobhooks.UnknownVendorError`.
     """
 
     def __init__(

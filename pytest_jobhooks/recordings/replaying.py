@@ -248,7 +248,7 @@ def _request(
     if record.query:
         url += "?" + urlencode(list(record.query.items()), doseq=True)
     recorded = [
-        (name, value)
+        (_octets(name), _octets(value))
         for name, value in record.headers.items()
         if name.lower() not in HOP_BY_HOP_HEADERS and value != REDACTED
     ]
@@ -266,6 +266,20 @@ def _request(
         signs=prefix is not None,
         prefix=prefix or "svix",
     )
+
+
+def _octets(text: str) -> str:
+    """A recorded header's text as the transport sends it: each character a byte (latin-1).
+
+    The capture server records header bytes as latin-1 characters, so those go
+    out as the bytes that came in. Text beyond latin-1 (written by hand) is sent
+    as its UTF-8 bytes rather than failing the whole replay.
+    """
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("latin-1")
+    return text
 
 
 def _recorded_id(record: Record, prefix: HeaderPrefix) -> str | None:

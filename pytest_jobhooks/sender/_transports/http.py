@@ -84,7 +84,10 @@ def build(
 ) -> httpx.Request:
     """The httpx request, or a :class:`~pytest_jobhooks.DeliveryError` when it cannot be built."""
     try:
-        return client.build_request(method, url, headers=list(headers), content=body or None, timeout=timeout)
+        # Header text is sent as latin-1, as http.client does and as the capture server reads it back: a value
+        # recorded from the wire ("cafÃ©" for the UTF-8 bytes of "café") goes out as the same bytes.
+        octets = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+        return client.build_request(method, url, headers=octets, content=body or None, timeout=timeout)
     except (httpx.InvalidURL, UnicodeEncodeError) as exc:
         raise DeliveryError(f"cannot build the request {method} {url}: {exc}") from None
 
