@@ -8,6 +8,11 @@ copies of classes such as ``Vendor`` in play). Importing them here keeps one cop
 from __future__ import annotations
 
 import flask  # noqa: F401
+
+# httpx maps httpcore's exception classes once; httpcore first imported inside a pytester run would be
+# unloaded after it, and a later timeout would then escape as a stale httpcore class.
+import httpcore  # noqa: F401
+import httpx  # noqa: F401
 import hypothesis  # noqa: F401
 import jsonschema  # noqa: F401
 import starlette.applications  # noqa: F401
