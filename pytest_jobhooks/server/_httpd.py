@@ -295,7 +295,8 @@ class _Input(io.BufferedReader):
     def consumed(self) -> int:
         """How many bytes of the connection were read by the handler so far."""
         raw: _Reader = self.raw  # type: ignore[assignment]
-        return raw.received - self.buffered()
+        buffered = self.buffered()  # first: it may read what has arrived meanwhile, counted in received
+        return raw.received - buffered
 
 
 class _Connection(Handler):

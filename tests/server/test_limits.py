@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import socket
+import gc
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -12,32 +13,13 @@ import pytest
 from pytest_jobhooks.errors import ArgumentError
 from pytest_jobhooks.server import CaptureServer
 
+from ._raw import connect, read_until_closed, server_threads
+
 POST = b"POST %s HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
 
 
 def post_bytes(path: str, body: bytes = b"{}") -> bytes:
     return POST % (path.encode(), len(body), body)
-
-
-def connect(port: int, data: bytes = b"") -> socket.socket:
-    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-    if data:
-        sock.sendall(data)
-    return sock
-
-
-def read_until_closed(sock: socket.socket) -> bytes:
-    chunks = []
-    try:
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    except ConnectionResetError:
-        pass
-    return b"".join(chunks)
-
-
-def server_threads(port: int) -> list[threading.Thread]:
-    return [thread for thread in threading.enumerate() if thread.name.startswith(f"jobhooks:{port}-")]
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -90,6 +72,15 @@ def test_pipelined_requests_are_answered_in_order_and_recorded(server: CaptureSe
         ("POST", "/c", b"{}"),
         ("GET", "/d", b""),
     ]
+    assert server.rejected == []
+
+
+def test_pipelined_requests_beyond_one_read_buffer_are_all_answered(server: CaptureServer) -> None:
+    requests = [post_bytes(f"/p{n}", b'{"n": %d}' % n) for n in range(300)]  # about 40 KiB
+    with connect(server.port, b"".join(requests)) as sock:
+        answers = read_until_closed(sock)
+    assert answers.count(b"HTTP/1.1 200 OK\r\n") == 300
+    assert [d.path for d in server.deliveries] == [f"/p{n}" for n in range(300)]
     assert server.rejected == []
 
 
@@ -217,3 +208,15 @@ def test_the_newest_max_deliveries_are_held_and_the_dropped_counted() -> None:
 def test_limits_are_checked(argument: str, value: object, message: str) -> None:
     with pytest.raises(ArgumentError, match=message):
         CaptureServer(**{argument: value})  # type: ignore[arg-type]
+
+
+def test_clear_lets_the_deliveries_go() -> None:
+    with CaptureServer() as server:
+        with connect(server.port, post_bytes("/hook")) as sock:
+            read_until_closed(sock)
+        [delivery] = server.wait_for()
+        held = weakref.ref(delivery)
+        del delivery
+        server.clear()
+        gc.collect()
+        assert held() is None  # nothing else keeps it: its memory is free for the next deliveries
