@@ -179,13 +179,14 @@ class Httpd(BaseWSGIServer):
 
     def _refuse(self, request: socket.socket) -> None:
         # Over the cap: answered by the accepting thread itself, without blocking it (no thread of its own).
+        # Noted first, so a client that has its answer finds it noted.
+        self.note_rejection(f"connection answered 503: {self.max_connections} connections open (max_connections)")
         with contextlib.suppress(OSError):
             request.setblocking(False)
             request.sendall(_BUSY)  # a few bytes into an empty send buffer: never blocks
             request.shutdown(socket.SHUT_WR)
             request.recv(65536)  # what the client already sent: closing on unread data would reset the 503
         request.close()
-        self.note_rejection(f"connection answered 503: {self.max_connections} connections open (max_connections)")
 
     def _handle_connection(self, request: socket.socket, client_address: Any) -> None:
         # The connection is in self._connections already (counted against the cap when accepted).
@@ -330,14 +331,13 @@ class _Connection(Handler):
         self._complete = False
         super().handle_one_request()
         if self.close_connection and self._complete and self._answered_at is not None:
-            with contextlib.suppress(OSError, ValueError):
-                self.rfile.buffered()  # what has arrived by now, drained by werkzeug or still buffered
-                discarded = reader.received - self._answered_at
-                if discarded > 0:
-                    self.server.note_rejection(
-                        f"{discarded} bytes sent after a complete request were discarded: the connection was "
-                        "closing (the client asked to close it, or sent them after its answer was on its way)"
-                    )
+            # What arrived after the answer point: buffered then, or read since by werkzeug's drain.
+            discarded = reader.received - self._answered_at
+            if discarded > 0:
+                self.server.note_rejection(
+                    f"{discarded} bytes sent after a complete request were discarded: the connection was "
+                    "closing (the client asked to close it, or sent them after its answer was on its way)"
+                )
 
     def parse_request(self) -> bool:
         parsed = super().parse_request()
@@ -354,11 +354,10 @@ class _Connection(Handler):
         """Whether to keep the connection for a request that already arrived behind this one."""
         if self._head_end is None:  # answering a request that could not be read
             return False
-        self._answered_at = self.rfile.consumed()
+        buffered = self.rfile.buffered()  # one look: the next request, if it has arrived
+        self._answered_at = self.rfile.raw.received - buffered  # type: ignore[attr-defined]
         self._complete = self._read_whole()
-        self.rfile.held = (
-            self._complete and not self.close_connection and not self.server.stopping and self.rfile.buffered() > 0
-        )
+        self.rfile.held = self._complete and not self.close_connection and not self.server.stopping and buffered > 0
         return self.rfile.held
 
     def _read_whole(self) -> bool:
