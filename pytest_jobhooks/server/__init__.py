@@ -19,7 +19,8 @@ from ..deliveries import Delivery
 from ..errors import ArgumentError, ServerError
 from ..signing import HeaderPrefix, Timestamp, new_secret, secret_key
 from ..signing import sign as _sign
-from ._receiver import Receiver, Settings
+from ._httpd import DEFAULT_MAX_CONNECTIONS
+from ._receiver import DEFAULT_MAX_DELIVERIES, Receiver, Settings
 from ._script import Body, RespondSpec, make_response
 from ._waiting import Criteria, timeout_message
 from .background import BackgroundServer
@@ -65,9 +66,20 @@ class CaptureServer(BackgroundServer):
     :attr:`secret`, answers from a script (:meth:`respond`; 200 by default)
     and lets a test wait for deliveries without sleeping (:meth:`wait_for`).
     Served in background threads (see :class:`~pytest_jobhooks.server.background.BackgroundServer`);
-    :meth:`stop` takes milliseconds. ``read_timeout`` bounds how long a
-    stalled client may hold a connection. See :class:`ServerSettings` for the
-    other keyword arguments.
+    :meth:`stop` takes milliseconds. See :class:`ServerSettings` for the
+    settings; the constructor alone takes the limits:
+
+    - ``read_timeout`` (seconds, default 5): one request, head and body, must
+      arrive within it, however slowly a client sends it; else 408 (or a note
+      in :attr:`rejected` when not even its head arrived).
+    - ``max_connections`` (default 256): connections served at once, so at most
+      that many + 8 threads; one more is answered 503 at once and counted in
+      :attr:`refused` and :attr:`rejected`.
+    - ``max_deliveries`` (default 100,000): deliveries held, and rejection notes;
+      beyond it the oldest are forgotten (a ring), counted in :attr:`dropped`.
+      A delivery takes about 4 KB and its body; :meth:`clear` gives it back.
+
+    Requests a client pipelines on one connection are answered in order.
 
     A sender needs only two attributes of it, which any object may offer to
     be sent to the same way: :attr:`url` (``str``) and :attr:`secret`
@@ -83,11 +95,13 @@ class CaptureServer(BackgroundServer):
         port: int = 0,
         *,
         read_timeout: float = 5.0,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_deliveries: int = DEFAULT_MAX_DELIVERIES,
         **settings: Unpack[ServerSettings],
     ) -> None:
-        super().__init__(host, port, read_timeout=read_timeout)
+        super().__init__(host, port, read_timeout=read_timeout, max_connections=max_connections)
         self._defaults: dict[str, object] = {"secret": True, **_checked_names(settings)}
-        self._receiver = Receiver(Settings())
+        self._receiver = Receiver(Settings(), check_count("max_deliveries", max_deliveries, minimum=1))
         self._apply(self._defaults)
 
     def _application(self) -> Receiver:
@@ -160,6 +174,11 @@ class CaptureServer(BackgroundServer):
         """Why each request that could not be recorded (garbage request line, timeout...) was turned away."""
         return self._receiver.rejections()
 
+    @property
+    def dropped(self) -> int:
+        """How many deliveries were forgotten, oldest first, to hold no more than ``max_deliveries`` (since made)."""
+        return self._receiver.dropped
+
     def clear(self) -> None:
         """Forget the deliveries recorded so far (settings and scripted answers stay)."""
         self._receiver.clear()
@@ -190,10 +209,9 @@ class CaptureServer(BackgroundServer):
         generation, seen = -1, 0
         matched: list[Delivery] = []
         while True:
-            current, fresh = self._receiver.arrivals(seen, generation, deadline)
+            current, seen, fresh = self._receiver.arrivals(seen, generation, deadline)
             if current != generation:  # first look, or clear() was called meanwhile
-                generation, seen, matched = current, 0, []
-            seen += len(fresh)
+                generation, matched = current, []
             matched.extend(delivery for delivery in fresh if not criteria.mismatches(delivery))
             if len(matched) >= count:
                 return matched[:count]

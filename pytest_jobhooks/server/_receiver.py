@@ -7,8 +7,10 @@ matters; everything else is worked out when a test asks.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 DEFAULT_BODY_LIMIT = 1024 * 1024
+DEFAULT_MAX_DELIVERIES = 100_000
 _TEXT = {"Content-Type": "text/plain; charset=utf-8"}
 
 Verdict = tuple[SignatureVerdict | None, str | None, str | None]
@@ -43,16 +46,20 @@ class Settings:
 class Receiver:
     """The WSGI app: records every request as a :class:`Delivery` and answers from the script."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, max_deliveries: int = DEFAULT_MAX_DELIVERIES) -> None:
         self.settings = settings
         self.script = Script()
         self.stopping = threading.Event()
         self.changed = threading.Condition()
         self.generation = 0
-        self._deliveries: list[Delivery] = []
-        self._rejections: list[str] = []
-        # How many deliveries ever arrived before _deliveries[0]: clear() moves it on, so marks stay valid.
-        self._cleared = 0
+        # Rings: a long session holds at most max_deliveries deliveries (and as many rejection notes);
+        # the oldest go first, counted in dropped.
+        self._deliveries: deque[Delivery] = deque(maxlen=max_deliveries)
+        self._rejections: deque[str] = deque(maxlen=max_deliveries)
+        self.dropped = 0
+        # How many deliveries ever arrived before _deliveries[0]: clear() and the ring move it on, so
+        # marks and arrival counts stay valid.
+        self._first = 0
 
     def deliveries(self) -> list[Delivery]:
         """A copy of the deliveries recorded so far, in arrival order."""
@@ -67,7 +74,7 @@ class Receiver:
     def clear(self) -> None:
         """Forget every delivery and rejection; a waiting ``wait_for`` starts over."""
         with self.changed:
-            self._cleared += len(self._deliveries)
+            self._first += len(self._deliveries)
             self._deliveries.clear()
             self._rejections.clear()
             self.generation += 1
@@ -76,34 +83,51 @@ class Receiver:
     def arrived(self) -> int:
         """How many deliveries arrived since the receiver was made (cleared ones included): a mark of "now"."""
         with self.changed:
-            return self._cleared + len(self._deliveries)
+            return self._first + len(self._deliveries)
 
     def arrived_since(self, mark: int) -> list[Delivery]:
         """The deliveries still held that arrived after :meth:`arrived` returned ``mark``, in arrival order."""
         with self.changed:
-            return self._deliveries[max(0, mark - self._cleared) :]
+            return self._newest(self._first + len(self._deliveries) - mark)
 
-    def arrivals(self, seen: int, generation: int, deadline: float) -> tuple[int, list[Delivery]]:
-        """The deliveries after the first ``seen`` of ``generation``, waiting for one until ``deadline``.
+    def arrivals(self, after: int, generation: int, deadline: float) -> tuple[int, int, list[Delivery]]:
+        """The deliveries of ``generation`` that arrived after the first ``after``, waiting for one until ``deadline``.
 
-        Returns the current generation and the new deliveries (all of them when
-        the generation changed, i.e. :meth:`clear` was called); no wait then.
+        Returns the current generation, how many deliveries have arrived (the
+        ``after`` of the next call) and the new deliveries still held (all of them
+        when the generation changed, i.e. :meth:`clear` was called; no wait then).
         """
         with self.changed:
             while True:
+                arrived = self._first + len(self._deliveries)
                 if self.generation != generation:
-                    return self.generation, list(self._deliveries)
-                if len(self._deliveries) > seen:
-                    return generation, self._deliveries[seen:]
+                    return self.generation, arrived, list(self._deliveries)
+                if arrived > after:
+                    return generation, arrived, self._newest(arrived - after)
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    return generation, []
+                    return generation, arrived, []
                 self.changed.wait(remaining)
+
+    def _newest(self, count: int) -> list[Delivery]:
+        # From the right end of the ring: a waiter's look costs what is new, not what is held.
+        count = max(0, min(count, len(self._deliveries)))
+        newest = list(itertools.islice(reversed(self._deliveries), count))
+        newest.reverse()
+        return newest
 
     def note_rejection(self, message: str) -> None:
         """Remember a request answered before it could be recorded."""
         with self.changed:
             self._rejections.append(message)
+
+    def _record(self, delivery: Delivery) -> None:
+        with self.changed:
+            if len(self._deliveries) == self._deliveries.maxlen:
+                self.dropped += 1  # the ring forgets the oldest
+                self._first += 1
+            self._deliveries.append(delivery)
+            self.changed.notify_all()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -139,10 +163,7 @@ class Receiver:
             transport_error=transport_error,
             _reading=reading,
         )
-        # Recorded before answering: once the sender has its answer, the test can see the delivery.
-        with self.changed:
-            self._deliveries.append(delivery)
-            self.changed.notify_all()
+        self._record(delivery)  # before answering: once the sender has its answer, the test can see it
         return response
 
 

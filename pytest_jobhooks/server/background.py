@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from .._checks import check_number, check_port
+from .._checks import check_count, check_number, check_port
 from ..errors import ArgumentError, ServerError
-from ._httpd import Httpd
+from ._httpd import DEFAULT_MAX_CONNECTIONS, Httpd
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -26,8 +26,12 @@ __all__ = ["BackgroundServer"]
 class BackgroundServer:
     """A real HTTP server serving in background threads: start, stop in milliseconds, URLs, context manager.
 
-    ``read_timeout`` (seconds) bounds how long a stalled client may hold a
-    connection. Use it as ``with Server() as server:`` or call :meth:`start` /
+    ``read_timeout`` (seconds, default 5) bounds how long one request, its head
+    and its body, may take to arrive, however slowly a client sends it.
+    ``max_connections`` (default 256) caps the connections served at once, and
+    so the threads (at most ``max_connections`` + 8); a connection over it is
+    answered 503 at once and counted in :attr:`refused`. Requests a client
+    pipelines are answered in order. Use it as ``with Server() as server:`` or call :meth:`start` /
     :meth:`stop`; :attr:`port`, :attr:`url` and :meth:`url_for` need it running.
 
     A subclass serves :meth:`_application` and may set: ``_what`` (how messages
@@ -43,13 +47,22 @@ class BackgroundServer:
     _url_path: ClassVar[str] = ""
     _thread_name: ClassVar[str] = "jobhooks-server"
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, read_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        read_timeout: float = 5.0,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    ) -> None:
         if not isinstance(host, str) or not host:
             raise ArgumentError(f"host must be a non-empty str, not {host!r}")
         self._host = host
         self._requested_port = check_port(port)
         self._read_timeout = check_number("read_timeout", read_timeout)
+        self._max_connections = check_count("max_connections", max_connections, minimum=1)
         self._httpd: Httpd | None = None
+        self._refused = 0  # by the servers of earlier start()s
 
     # -- lifecycle
 
@@ -65,6 +78,7 @@ class BackgroundServer:
                 self._application(),
                 read_timeout=self._read_timeout,
                 name=self._thread_name,
+                max_connections=self._max_connections,
             )
         except ServerError as exc:
             raise self._error(str(exc)) from None
@@ -80,6 +94,12 @@ class BackgroundServer:
             return
         self._stopping()
         httpd.stop()
+        self._refused += httpd.refused
+
+    @property
+    def refused(self) -> int:
+        """How many connections were answered 503 because ``max_connections`` were open (since it was made)."""
+        return self._refused + (self._httpd.refused if self._httpd is not None else 0)
 
     @property
     def is_running(self) -> bool:

@@ -13,6 +13,8 @@ import pytest
 
 from pytest_jobhooks.server import CaptureServer
 
+from ._raw import connect, read_until_closed, server_threads
+
 HEAD = b"POST /hook HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
 
 
@@ -29,27 +31,6 @@ def post(port: int, body: bytes, path: str = "/hook") -> int:
     response.read()
     connection.close()
     return response.status
-
-
-def connect(port: int, data: bytes = b"") -> socket.socket:
-    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-    if data:
-        sock.sendall(data)
-    return sock
-
-
-def read_until_closed(sock: socket.socket) -> bytes:
-    chunks = []
-    try:
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    except ConnectionResetError:
-        pass
-    return b"".join(chunks)
-
-
-def server_threads(port: int) -> list[threading.Thread]:
-    return [thread for thread in threading.enumerate() if thread.name.startswith(f"jobhooks:{port}-")]
 
 
 def test_no_delivery_lost_or_duplicated_under_concurrency(jobhooks_server: CaptureServer) -> None:
