@@ -369,4 +369,5 @@ class _Connection(Handler):
             return bool(getattr(environ["wsgi.input"], "_done", False))
         declared = self.headers.get("Content-Length", "0").strip() or "0"
         body = self._answered_at - self._head_end
-        return declared.isdigit() and body == int(declared)
+        # str.isdigit() takes "1²" and int() refuses 5,000 digits: only a plain, sane number counts.
+        return declared.isascii() and declared.isdigit() and len(declared) <= 19 and body == int(declared)
