@@ -16,24 +16,22 @@ from jobwatch.store import JobStore
 from jobwatch_vendor import JOBWATCH
 from werkzeug.serving import make_server
 
-from pytest_jobhooks import VENDORS, CaptureServer, new_secret
-from pytest_jobhooks.vendors import RegisterVendor
+from pytest_jobhooks import CaptureServer, new_secret
+from pytest_jobhooks.vendors.base import AnyVendor
 
 HERE = Path(__file__).parent
 
 
-@pytest.fixture(autouse=True)
-def jobwatch_vendor(jobhooks_register_vendor: RegisterVendor) -> None:
-    """Make jobwatch's own webhook a vendor pytest-jobhooks knows, while each test of this folder runs.
+def pytest_jobhooks_vendors() -> list[AnyVendor]:
+    """jobwatch's own webhook is a vendor pytest-jobhooks knows, for every test and recording of this folder.
 
-    Registered per test rather than for the whole session, so that other tests
+    Registered per item rather than for the whole session, so that other tests
     run in the same process (``pytest tests examples``) see only the built-in
-    vendors. ``jobhooks_register_vendor`` keeps it registered until the test's reports
-    are made, so the capture server, the assertions, ``--jobhooks`` and the
-    recordings all see it.
+    vendors; it stays registered until each item's reports are made, so the
+    capture server, the assertions, ``--jobhooks`` and the recordings
+    (``recordings/jobwatch-staging.jobhooks.jsonl`` too) all see it.
     """
-    if JOBWATCH.name not in VENDORS:
-        jobhooks_register_vendor(JOBWATCH)
+    return [JOBWATCH]
 
 
 @pytest.fixture

@@ -1,9 +1,13 @@
-"""pytest wiring of the vendor registry: ``jobhooks_register_vendor`` registers a vendor for one test.
+"""pytest wiring of the vendor registry: vendors registered for one folder or one test.
 
-The vendor stays registered until the test's reports are made (after its
+A ``conftest.py`` names the vendors of its folder with the hook
+``pytest_jobhooks_vendors()``; they are registered while each item under that
+folder runs, test functions and collected recording files alike. Inside a test,
+the ``jobhooks_register_vendor`` fixture registers one for that test. Either way
+the vendor stays registered until the item's reports are made (after its
 fixtures are torn down), so the capture server, the assertions, contract mode
 and the recordings written at teardown all know it; then the registry is as it
-was. The registry (and pydantic) is imported only when the fixture is used.
+was. The registry (and pydantic) is imported only when a vendor is declared.
 """
 
 from __future__ import annotations
@@ -19,6 +23,25 @@ if TYPE_CHECKING:
     from ..vendors.base import AnyVendor
 
 _UNDO = pytest.StashKey[ExitStack]()
+
+
+class VendorHooks:
+    """The hook a ``conftest.py`` implements to name the vendors of its folder."""
+
+    @pytest.hookspec
+    def pytest_jobhooks_vendors(self) -> list[AnyVendor]:  # type: ignore[empty-body]
+        """The vendors to register while each test and recording file under this ``conftest.py`` runs.
+
+        ``def pytest_jobhooks_vendors(): return [MY_VENDOR]``: only items of the
+        conftest's folder see them (pytest asks only the conftests that apply to an
+        item), and the registry is restored after each item. A vendor of the same
+        name registered elsewhere is stood in for, then put back.
+        """
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    """Declare ``pytest_jobhooks_vendors`` for conftest files to implement."""
+    pluginmanager.add_hookspecs(VendorHooks)
 
 
 @pytest.fixture
@@ -44,7 +67,15 @@ def jobhooks_register_vendor(request: pytest.FixtureRequest) -> RegisterVendor:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
-    """After the test's last report: unregister what ``jobhooks_register_vendor`` registered (last first)."""
+    """Register the vendors the item's folder declares; after its last report, undo every registration."""
+    declared = [vendor for group in item.ihook.pytest_jobhooks_vendors() for vendor in group]
+    if declared:
+        from ..vendors import VENDORS, registered
+
+        registrations = item.stash.setdefault(_UNDO, ExitStack())
+        for vendor in declared:
+            if VENDORS.get(vendor.name) is not vendor:
+                registrations.enter_context(registered(vendor, replace=True))
     try:
         yield
     finally:

@@ -91,7 +91,7 @@ def registered(vendor: AnyVendor, *, replace: bool = False) -> Iterator[AnyVendo
 
 
 class RegisterVendor(Protocol):
-    """What the ``jobhooks_vendor`` fixture gives: ``jobhooks_vendor(vendor, replace=False)`` registers, returns it."""
+    """What the ``jobhooks_register_vendor`` fixture gives: calling it with a vendor registers and returns it."""
 
     def __call__(self, vendor: AnyVendor, *, replace: bool = False) -> AnyVendor:
         """Register ``vendor`` for the test (``replace=True`` stands in for a vendor of the same name)."""

@@ -246,6 +246,38 @@ def test_the_fixture_registers_for_one_test(pytester: pytest.Pytester) -> None:
     assert "mine" not in VENDORS
 
 
+def test_a_conftest_names_the_vendors_of_its_folder_for_tests_and_recording_files(pytester: pytest.Pytester) -> None:
+    vendor_module = (
+        "from pydantic import BaseModel\n"
+        "import pytest_jobhooks as jh\n"
+        "class Job(BaseModel):\n"
+        "    run: str\n"
+        "    phase: str\n"
+        "VENDOR = jh.Vendor(name='mine', title='Mine', model=Job,\n"
+        "    lifecycle=jh.Lifecycle(states=('A', 'B'), initial={'A'}, transitions={'A': {'B'}}, terminal={'B'},\n"
+        "        unified={'A': 'running', 'B': 'succeeded'}),\n"
+        "    delivery=jh.DeliveryStyle(), job_id=lambda m: m.run, status=lambda m: m.phase)\n"
+    )
+    pytester.makepyfile(mine_vendor=vendor_module)
+    pytester.syspathinsert()
+    inside, outside = pytester.mkdir("inside"), pytester.mkdir("outside")
+    (inside / "conftest.py").write_text(
+        "from mine_vendor import VENDOR\ndef pytest_jobhooks_vendors():\n    return [VENDOR]\n"
+    )
+    line = '{"run": "r-1", "phase": "B"}\n'
+    for folder in (inside, outside):
+        (folder / "rec.jobhooks.jsonl").write_text(line)
+        (folder / f"test_{folder.name}.py").write_text(
+            "from pytest_jobhooks.vendors import VENDORS\n"
+            f"def test_sees_the_vendor():\n    assert ('mine' in VENDORS) is {folder is inside}\n"
+        )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--jobhooks", "-rf")
+    # Both test files pass; of the two recordings only the folder that declared the vendor's is valid.
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(["FAILED outside/rec.jobhooks.jsonl::payloads*"])
+    assert "mine" not in VENDORS
+
+
 # --- hooks a registered vendor uses like the built-in ones ---------------------------------------------
 
 
