@@ -220,18 +220,22 @@ def test_registered_unregisters_when_the_block_raises() -> None:
     assert "inhouse" not in VENDORS
 
 
+# A module defining VENDOR, an in-house vendor named 'mine', for pytester runs.
+MINE = (
+    "from pydantic import BaseModel\n"
+    "import pytest_jobhooks as jh\n"
+    "class Job(BaseModel):\n"
+    "    run: str\n"
+    "    phase: str\n"
+    "VENDOR = jh.Vendor(name='mine', title='Mine', model=Job,\n"
+    "    lifecycle=jh.Lifecycle(states=('A', 'B'), initial={'A'}, transitions={'A': {'B'}}, terminal={'B'},\n"
+    "    unified={'A': 'running', 'B': 'succeeded'}),\n"
+    "    delivery=jh.DeliveryStyle(), job_id=lambda m: m.run, status=lambda m: m.phase)\n"
+)
+
+
 def test_the_fixture_registers_for_one_test(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(
-        "from pydantic import BaseModel\n"
-        "import pytest_jobhooks as jh\n"
-        "class Job(BaseModel):\n"
-        "    run: str\n"
-        "    phase: str\n"
-        "VENDOR = jh.Vendor(name='mine', title='Mine', model=Job,\n"
-        "    lifecycle=jh.Lifecycle(states=('A', 'B'), initial={'A'}, transitions={'A': {'B'}}, terminal={'B'},\n"
-        "        unified={'A': 'running', 'B': 'succeeded'}),\n"
-        "    delivery=jh.DeliveryStyle(), job_id=lambda m: m.run, status=lambda m: m.phase)\n"
-    )
+    pytester.makeconftest(MINE)
     pytester.makepyfile(
         "from conftest import VENDOR\n"
         "from pytest_jobhooks.vendors import VENDORS\n"
@@ -247,18 +251,7 @@ def test_the_fixture_registers_for_one_test(pytester: pytest.Pytester) -> None:
 
 
 def test_a_conftest_names_the_vendors_of_its_folder_for_tests_and_recording_files(pytester: pytest.Pytester) -> None:
-    vendor_module = (
-        "from pydantic import BaseModel\n"
-        "import pytest_jobhooks as jh\n"
-        "class Job(BaseModel):\n"
-        "    run: str\n"
-        "    phase: str\n"
-        "VENDOR = jh.Vendor(name='mine', title='Mine', model=Job,\n"
-        "    lifecycle=jh.Lifecycle(states=('A', 'B'), initial={'A'}, transitions={'A': {'B'}}, terminal={'B'},\n"
-        "        unified={'A': 'running', 'B': 'succeeded'}),\n"
-        "    delivery=jh.DeliveryStyle(), job_id=lambda m: m.run, status=lambda m: m.phase)\n"
-    )
-    pytester.makepyfile(mine_vendor=vendor_module)
+    pytester.makepyfile(mine_vendor=MINE)
     pytester.syspathinsert()
     inside, outside = pytester.mkdir("inside"), pytester.mkdir("outside")
     (inside / "conftest.py").write_text(
