@@ -26,7 +26,7 @@ from .format import RecordedDelivery
 
 if TYPE_CHECKING:
     from ..deliveries import Delivery
-    from ..sender import Attempt, DeliveryReport
+    from ..sender import DeliveryReport
 
 REDACTED = "[redacted]"
 """What a redacted header value reads as."""
@@ -171,15 +171,7 @@ def captured_record(delivery: Delivery) -> RecordedDelivery:
 def sent_records(report: DeliveryReport) -> Iterator[RecordedDelivery]:
     """Each attempt of a delivery the sender made, as recorded: the request exactly as sent (see :func:`recorded`)."""
     for attempt in report.attempts:
-        yield recorded(_sent_request(attempt), vendor=report.vendor, side="sent")
-
-
-def _sent_request(attempt: Attempt) -> Request:
-    """The attempt's request, timed when it went out."""
-    sent = attempt.request
-    # Until the sender's attempts hold a wire Request, a SentRequest keeps its URL whole.
-    wire = sent if isinstance(sent, Request) else Request.from_url(sent.method, sent.url, sent.headers, sent.body)
-    return replace(wire, time=attempt.sent_at)
+        yield recorded(attempt.request, vendor=report.vendor, side="sent")  # timed when it went out
 
 
 def line_of(record: RecordedDelivery) -> bytes:

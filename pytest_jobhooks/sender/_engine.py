@@ -144,7 +144,6 @@ def to_attempt(number: int, exchange: Exchange, offset: timedelta, scheduled_at:
         request=Request.from_url(exchange.method, exchange.url, exchange.headers, exchange.body, exchange.sent_at),
         offset=offset,
         scheduled_at=scheduled_at,
-        sent_at=exchange.sent_at,
         status=exchange.status,
         response_headers=Headers(exchange.response_headers),
         response_body=exchange.response_body,

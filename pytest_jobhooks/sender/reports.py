@@ -26,8 +26,8 @@ class Attempt:
 
     ``offset`` is when it was due, counted from the delivery's first attempt,
     and ``scheduled_at`` the same on the sender's clock (virtual unless
-    ``real_time=True``); ``sent_at`` is the real time it went out (also
-    ``request.time``). ``exception`` holds what an in-process app raised, to
+    ``real_time=True``); ``sent_at`` is the real time it went out
+    (``request.time``). ``exception`` holds what an in-process app raised, to
     re-raise when debugging.
     """
 
@@ -35,13 +35,19 @@ class Attempt:
     request: Request
     offset: timedelta
     scheduled_at: datetime
-    sent_at: datetime
     status: int | None
     response_headers: Headers
     response_body: bytes
     error: str | None
     elapsed: float
     exception: BaseException | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def sent_at(self) -> datetime:
+        """The real time the attempt went out: its request's time."""
+        moment = self.request.time
+        assert moment is not None  # the engine stamps every request it sends
+        return moment
 
     @property
     def ok(self) -> bool:
