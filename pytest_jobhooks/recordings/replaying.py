@@ -30,6 +30,7 @@ from typing import Literal, get_args
 from urllib.parse import quote, urlencode
 
 from .._checks import check_choice, check_number, check_seed
+from .._json import parse_rfc3339
 from .._seeds import fresh_seed
 from ..errors import DeliveryError
 from ..sender import BatchReport, RetrySchedule
@@ -40,7 +41,6 @@ from ..sender._transports import AppKind, Target, join_url
 from ..sender.retry import schedule_for
 from ..signing import HeaderPrefix, new_message_id
 from ..vendors import get_vendor
-from ..vendors._fields import parse_rfc3339
 from ..vendors.base import AnyVendor, JsonObject
 from . import RECORD_KEY, RecordedDelivery, read_records
 from ._reader import Source, source_label

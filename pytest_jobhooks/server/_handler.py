@@ -7,6 +7,12 @@ a new header (an injected one), and of two ``Content-Length`` values werkzeug
 keeps the last. Here each header line is checked as it was received, and a
 request whose head does not read one way only is answered 400 (RFC 9112) and
 noted as a rejection, never passed on to be recorded as a delivery.
+
+Each request, head and body, must arrive within one ``read_timeout`` from the
+moment the handler starts reading it (a timeout per ``recv`` would let a client
+dribbling a byte at a time hold a thread without end). werkzeug answers every
+request ``Connection: close`` and discards what the client sent after it; here a
+request pipelined behind the one being answered is answered next, in order.
 """
 
 from __future__ import annotations
@@ -14,12 +20,15 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import time
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import WSGIRequestHandler
 
 if TYPE_CHECKING:
+    import socket
+
     from _typeshed.wsgi import WSGIEnvironment
 
     from ._httpd import Httpd
@@ -49,16 +58,113 @@ class _HeadReader(io.BufferedIOBase):
         return line
 
 
+class _Reader(io.RawIOBase):
+    """A connection's reads, bounded by one deadline per request instead of one timeout per ``recv``.
+
+    A timeout per ``recv`` lets a client dribbling a byte a little under every
+    ``read_timeout`` hold a thread without end; the deadline bounds a whole
+    request, head and body. ``received`` counts every byte read so far;
+    ``no_wait`` makes a read return at once (None) when nothing has arrived.
+    """
+
+    def __init__(self, connection: socket.socket, timeout: float) -> None:
+        super().__init__()
+        self._connection = connection
+        self._timeout = timeout
+        self.deadline = time.monotonic() + timeout
+        self.received = 0
+        self.no_wait = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        remaining = 0.0 if self.no_wait else self.deadline - time.monotonic()
+        if remaining <= 0 and not self.no_wait:
+            raise self._late()
+        self._connection.settimeout(min(remaining, self._timeout))
+        try:
+            got = self._connection.recv_into(buffer)
+        except BlockingIOError:
+            return None  # no_wait and nothing there
+        except TimeoutError:
+            raise self._late() from None
+        finally:
+            self._connection.settimeout(self._timeout)  # what writes (and werkzeug's messages) see
+        self.received += got
+        return got
+
+    def _late(self) -> TimeoutError:
+        return TimeoutError(f"the request did not arrive whole within read_timeout={self._timeout:g} s")
+
+
+class _Input(io.BufferedReader):
+    """The connection's buffered input; ``held`` keeps what is buffered for the next request."""
+
+    held = False
+
+    def read(self, size: int | None = -1) -> bytes:
+        # werkzeug drains the input after each answer (it closes every connection); a pipelined request
+        # that is kept for the next round must survive that drain.
+        return b"" if self.held else super().read(size)
+
+    def buffered(self) -> int:
+        """How many bytes have arrived and are not read yet, without waiting for any."""
+        raw: _Reader = self.raw  # type: ignore[assignment]
+        raw.no_wait = True
+        try:
+            return len(self.peek(1))
+        finally:
+            raw.no_wait = False
+
+    def consumed(self) -> int:
+        """How many bytes of the connection were read by the handler so far."""
+        raw: _Reader = self.raw  # type: ignore[assignment]
+        buffered = self.buffered()  # first: it may read what has arrived meanwhile, counted in received
+        return raw.received - buffered
+
+
 class Handler(WSGIRequestHandler):
-    """werkzeug's request handler, reading each request's head for the capture server and the fake APIs."""
+    """werkzeug's request handler serving one connection of the capture server or a fake API.
+
+    Each request's head is checked strictly and read within one deadline.
+    When the next request has already arrived as an answer is written (and the
+    request before it was read whole), the answer leaves the connection open
+    and the next request is served, in order (HTTP/1.1 pipelining). Otherwise
+    the connection closes as werkzeug closes it, so no client holds an idle
+    connection (and a thread); bytes a client sends after a complete request on
+    a closing connection are noted in the server's rejections.
+    """
 
     server: Httpd
+    rfile: _Input
     protocol_version = "HTTP/1.1"  # set here so werkzeug does not set it on the shared class
     _content_length: str | None = None
+    _head_end: int | None = None
+    _answered_at: int | None = None
+    _complete = False
 
     def setup(self) -> None:
         super().setup()
-        self.connection.settimeout(self.server.read_timeout)  # a stalled client cannot hold a worker for longer
+        self.connection.settimeout(self.server.read_timeout)  # what writes see; reads keep one deadline
+        self.rfile.close()
+        self.rfile = _Input(_Reader(self.connection, self.server.read_timeout))
+
+    def handle_one_request(self) -> None:
+        reader: _Reader = self.rfile.raw  # type: ignore[assignment]
+        reader.deadline = time.monotonic() + self.server.read_timeout  # this request's head and body
+        self.rfile.held = False
+        self._head_end = self._answered_at = None
+        self._complete = False
+        super().handle_one_request()
+        if self.close_connection and self._complete and self._answered_at is not None:
+            # What arrived after the answer point: buffered then, or read since by werkzeug's drain.
+            discarded = reader.received - self._answered_at
+            if discarded > 0:
+                self.server.note_rejection(
+                    f"{discarded} bytes sent after a complete request were discarded: the connection was "
+                    "closing (the client asked to close it, or sent them after its answer was on its way)"
+                )
 
     def parse_request(self) -> bool:
         """Read the request line and headers (the base class), then refuse a head that is not whole or not valid."""
@@ -66,7 +172,7 @@ class Handler(WSGIRequestHandler):
         if not self.raw_requestline.endswith(b"\n"):  # a line over the limit was answered 414 before this
             return self._incomplete("in the middle of the request line", self.raw_requestline)
         rfile = self.rfile
-        reader = self.rfile = _HeadReader(rfile)
+        reader = self.rfile = _HeadReader(rfile)  # type: ignore[assignment]
         try:
             parsed = super().parse_request()  # calls handle_expect_100, which checks the head first
         except ConnectionError as exc:
@@ -80,12 +186,40 @@ class Handler(WSGIRequestHandler):
         # http.server decodes the request line as latin-1, werkzeug then takes the path for UTF-8 text:
         # raw UTF-8 bytes (``/café`` not percent-encoded) would come out double-decoded (``/cafÃ©``).
         self.path = self.path.encode("latin-1").decode("utf-8", "replace")
+        self._head_end = self.rfile.consumed()
         return True
 
     def handle_expect_100(self) -> bool:
         """Answer ``100 Continue`` only to a head that will be read; a bad one is answered 400 at once."""
         assert isinstance(self.rfile, _HeadReader)  # parse_request set it up
         return self._head_ok(self.rfile.lines) and super().handle_expect_100()
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword.lower() == "connection" and value.lower() == "close" and self._answer_next():
+            return  # HTTP/1.1 keeps the connection open when the answer does not say close
+        super().send_header(keyword, value)
+
+    def _answer_next(self) -> bool:
+        """Whether to keep the connection for a request that already arrived behind this one."""
+        if self._head_end is None:  # answering a request that could not be read
+            return False
+        buffered = self.rfile.buffered()  # one look: the next request, if it has arrived
+        self._answered_at = self.rfile.raw.received - buffered  # type: ignore[attr-defined]
+        self._complete = self._read_whole()
+        self.rfile.held = self._complete and not self.close_connection and not self.server.stopping and buffered > 0
+        return self.rfile.held
+
+    def _read_whole(self) -> bool:
+        """Whether the request's body was read to its end, so what follows it is the next request."""
+        assert self._head_end is not None
+        assert self._answered_at is not None
+        environ = getattr(self, "environ", {})
+        if environ.get("wsgi.input_terminated"):  # chunked: werkzeug's decoder knows where it ended
+            return bool(getattr(environ["wsgi.input"], "_done", False))
+        declared = self.headers.get("Content-Length", "0").strip() or "0"
+        body = self._answered_at - self._head_end
+        # Only a plain, sane number counts: int() would take "1²" and refuses 5,000 digits.
+        return len(declared) <= 19 and _DIGITS.fullmatch(declared) is not None and body == int(declared)
 
     def make_environ(self) -> WSGIEnvironment:
         environ = super().make_environ()

@@ -18,15 +18,13 @@ by the accepting thread and counted (:attr:`Httpd.refused`). Each request
 moment the server starts reading it, however slowly a client dribbles it.
 
 Requests a client pipelines (sends before reading the answer to the previous
-one) are answered in order on the same connection; werkzeug's handler
-otherwise closes each connection after one answer (see :class:`_Connection`).
+one) are answered in order on the same connection (see :class:`~._handler.Handler`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import io
 import socket
 import sys
 import threading
@@ -73,7 +71,7 @@ class Httpd(BaseWSGIServer):
         listener = _listen(host, port)
         try:
             # Handing werkzeug a bound socket keeps its sys.exit() on bind errors out of the way.
-            super().__init__(host, port, app, handler=_Connection, fd=listener.fileno())
+            super().__init__(host, port, app, handler=Handler, fd=listener.fileno())
         finally:
             listener.close()  # werkzeug works on a duplicate
         self.read_timeout = read_timeout
@@ -232,142 +230,3 @@ def _listen(host: str, port: int) -> socket.socket:
         return socket.create_server((host, port), family=family, backlog=_LISTEN_BACKLOG)
     except OSError as exc:
         raise ServerError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-
-
-class _Reader(io.RawIOBase):
-    """A connection's reads, bounded by one deadline per request instead of one timeout per ``recv``.
-
-    A timeout per ``recv`` lets a client dribbling a byte a little under every
-    ``read_timeout`` hold a thread without end; the deadline bounds a whole
-    request, head and body. ``received`` counts every byte read so far;
-    ``no_wait`` makes a read return at once (None) when nothing has arrived.
-    """
-
-    def __init__(self, connection: socket.socket, timeout: float) -> None:
-        super().__init__()
-        self._connection = connection
-        self._timeout = timeout
-        self.deadline = time.monotonic() + timeout
-        self.received = 0
-        self.no_wait = False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int | None:
-        remaining = 0.0 if self.no_wait else self.deadline - time.monotonic()
-        if remaining <= 0 and not self.no_wait:
-            raise self._late()
-        self._connection.settimeout(min(remaining, self._timeout))
-        try:
-            got = self._connection.recv_into(buffer)
-        except BlockingIOError:
-            return None  # no_wait and nothing there
-        except TimeoutError:
-            raise self._late() from None
-        finally:
-            self._connection.settimeout(self._timeout)  # what writes (and werkzeug's messages) see
-        self.received += got
-        return got
-
-    def _late(self) -> TimeoutError:
-        return TimeoutError(f"the request did not arrive whole within read_timeout={self._timeout:g} s")
-
-
-class _Input(io.BufferedReader):
-    """The connection's buffered input; ``held`` keeps what is buffered for the next request."""
-
-    held = False
-
-    def read(self, size: int | None = -1) -> bytes:
-        # werkzeug drains the input after each answer (it closes every connection); a pipelined request
-        # that is kept for the next round must survive that drain.
-        return b"" if self.held else super().read(size)
-
-    def buffered(self) -> int:
-        """How many bytes have arrived and are not read yet, without waiting for any."""
-        raw: _Reader = self.raw  # type: ignore[assignment]
-        raw.no_wait = True
-        try:
-            return len(self.peek(1))
-        finally:
-            raw.no_wait = False
-
-    def consumed(self) -> int:
-        """How many bytes of the connection were read by the handler so far."""
-        raw: _Reader = self.raw  # type: ignore[assignment]
-        buffered = self.buffered()  # first: it may read what has arrived meanwhile, counted in received
-        return raw.received - buffered
-
-
-class _Connection(Handler):
-    """The handler serving one connection: a deadline per request, pipelined requests answered in order.
-
-    werkzeug answers every request ``Connection: close`` and discards what the
-    client sent after it, so requests pipelined behind the first one were lost
-    without a trace. Here, when the next request has already arrived as the
-    answer is written (and the request before it was read whole), the answer
-    leaves the connection open and the next request is served, in order (HTTP/1.1
-    pipelining). Otherwise the connection closes as before, so no client holds
-    an idle connection (and a thread); bytes a client sends after a complete
-    request on a closing connection are noted in the server's rejections.
-    """
-
-    rfile: _Input
-    _head_end: int | None = None
-    _answered_at: int | None = None
-    _complete = False
-
-    def setup(self) -> None:
-        super().setup()
-        self.rfile.close()
-        self.rfile = _Input(_Reader(self.connection, self.server.read_timeout))
-
-    def handle_one_request(self) -> None:
-        reader: _Reader = self.rfile.raw  # type: ignore[assignment]
-        reader.deadline = time.monotonic() + self.server.read_timeout  # this request's head and body
-        self.rfile.held = False
-        self._head_end = self._answered_at = None
-        self._complete = False
-        super().handle_one_request()
-        if self.close_connection and self._complete and self._answered_at is not None:
-            # What arrived after the answer point: buffered then, or read since by werkzeug's drain.
-            discarded = reader.received - self._answered_at
-            if discarded > 0:
-                self.server.note_rejection(
-                    f"{discarded} bytes sent after a complete request were discarded: the connection was "
-                    "closing (the client asked to close it, or sent them after its answer was on its way)"
-                )
-
-    def parse_request(self) -> bool:
-        parsed = super().parse_request()
-        if parsed:
-            self._head_end = self.rfile.consumed()
-        return parsed
-
-    def send_header(self, keyword: str, value: str) -> None:
-        if keyword.lower() == "connection" and value.lower() == "close" and self._answer_next():
-            return  # HTTP/1.1 keeps the connection open when the answer does not say close
-        super().send_header(keyword, value)
-
-    def _answer_next(self) -> bool:
-        """Whether to keep the connection for a request that already arrived behind this one."""
-        if self._head_end is None:  # answering a request that could not be read
-            return False
-        buffered = self.rfile.buffered()  # one look: the next request, if it has arrived
-        self._answered_at = self.rfile.raw.received - buffered  # type: ignore[attr-defined]
-        self._complete = self._read_whole()
-        self.rfile.held = self._complete and not self.close_connection and not self.server.stopping and buffered > 0
-        return self.rfile.held
-
-    def _read_whole(self) -> bool:
-        """Whether the request's body was read to its end, so what follows it is the next request."""
-        assert self._head_end is not None
-        assert self._answered_at is not None
-        environ = getattr(self, "environ", {})
-        if environ.get("wsgi.input_terminated"):  # chunked: werkzeug's decoder knows where it ended
-            return bool(getattr(environ["wsgi.input"], "_done", False))
-        declared = self.headers.get("Content-Length", "0").strip() or "0"
-        body = self._answered_at - self._head_end
-        # str.isdigit() takes "1²" and int() refuses 5,000 digits: only a plain, sane number counts.
-        return declared.isascii() and declared.isdigit() and len(declared) <= 19 and body == int(declared)

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
-from .._json import parse_rfc3339 as parse_rfc3339  # re-exported for modules not yet reading _json
+from .._json import parse_rfc3339
 
 
 def _check_rfc3339(text: str) -> str:
