@@ -65,7 +65,7 @@ def _listen_address(config: pytest.Config) -> tuple[str, int]:
 
 def _port(text: str) -> int:
     text = text.strip()
-    if not text.isdigit() or int(text) > 65535:
+    if not (text.isascii() and text.isdigit()) or len(text) > 5 or int(text) > 65535:  # isdigit() takes "²"
         raise ValueError("a port number from 0 to 65535")
     return int(text)
 

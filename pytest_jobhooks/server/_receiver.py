@@ -143,7 +143,7 @@ class Receiver:
         settings = self.settings
         received = read_request(environ, settings.body_limit)
         request, transport_error = received.request, received.problem
-        signed = has_signature_headers(name for name, _ in request.headers.raw())
+        signed = has_signature_headers(request.headers)
         verdict: Verdict = (None, None, None)
         reading: Reading | None = None
         if transport_error is not None:

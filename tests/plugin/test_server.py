@@ -166,6 +166,7 @@ def test_host(jobhooks_server):
     ("ini", "args", "message"),
     [
         ("", ["--jobhooks-port=http"], "--jobhooks-port must be a port number from 0 to 65535, not 'http'"),
+        ("", ["--jobhooks-port=8²"], "--jobhooks-port must be a port number from 0 to 65535, not '8²'"),
         ("jobhooks_port = 99999\n", [], "jobhooks_port (ini) must be a port number from 0 to 65535, not '99999'"),
     ],
 )
