@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests._imports import runtime_import_nodes
+
 tomllib = pytest.importorskip("tomllib")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,16 +27,7 @@ PART_OF = {"pydantic_core": "pydantic", "pluggy": "pytest", "httpcore": "httpx"}
 def runtime_imports() -> set[str]:
     found: set[str] = set()
     for path in (ROOT / "pytest_jobhooks").rglob("*.py"):
-        tree = ast.parse(path.read_text())
-        skipped = {
-            id(child)
-            for node in ast.walk(tree)
-            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
-            for child in ast.walk(node)
-        }
-        for node in ast.walk(tree):
-            if id(node) in skipped:
-                continue
+        for node in runtime_import_nodes(path):
             if isinstance(node, ast.Import):
                 found.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and not node.level and node.module:

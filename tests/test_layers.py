@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests._imports import runtime_import_nodes
+
 PACKAGE = Path(__file__).resolve().parent.parent / "pytest_jobhooks"
 
 # Lowest first. A module may import modules of its own feature and of lower layers only.
@@ -46,19 +48,10 @@ def modules() -> dict[str, Path]:
 
 
 def imports(name: str, path: Path, known: set[str]) -> set[str]:
-    tree = ast.parse(path.read_text())
-    skipped = {
-        id(child)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
-        for child in ast.walk(node)
-    }
     package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
     package = [part for part in package if part]
     targets: set[str] = set()
-    for node in ast.walk(tree):
-        if id(node) in skipped:
-            continue
+    for node in runtime_import_nodes(path):
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package[: len(package) - (node.level - 1)]
@@ -68,14 +61,12 @@ def imports(name: str, path: Path, known: set[str]) -> set[str]:
             else:
                 continue
             candidates = [module] + [f"{module}.{alias.name}".lstrip(".") for alias in node.names]
-        elif isinstance(node, ast.Import):
+        else:
             candidates = [
                 alias.name.removeprefix("pytest_jobhooks").lstrip(".")
                 for alias in node.names
                 if alias.name.startswith("pytest_jobhooks")
             ]
-        else:
-            continue
         for target in candidates:
             while target and target not in known:
                 target = target.rpartition(".")[0]
