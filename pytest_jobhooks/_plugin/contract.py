@@ -28,7 +28,7 @@ import pytest
 
 from .._json import JsonObject
 from ._xdist import collect_from_workers, from_controller, send_to_workers, worker_id
-from .options import GROUP, contract_mode, setting
+from .options import GROUP, contract_mode, setting, strict_mode
 from .sender import SENDER
 from .server import CONTRACT, EXTRA_SERVERS, TEST_SERVER
 
@@ -53,6 +53,7 @@ class _State:
     contract: bool
     record_to: Path | None
     recording: Path | None
+    strict: bool = False  # --jobhooks-strict: drift fails a test too
     recorder: Recorder | None = None
     summary: ContractSummary | None = None
     # Each extra server's mark at the previous test's end: what arrived after it, arrived during this test.
@@ -90,7 +91,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if directory is not None:
         _check_directory(directory)
         recording = directory / f"jobhooks-{worker_id(config)}.jsonl"
-    state = config.stash[_STATE] = _State(contract_mode(config), directory, recording)
+    state = config.stash[_STATE] = _State(contract_mode(config), directory, recording, strict_mode(config))
     send_to_workers(config, _INI, str(directory) if directory is not None else "")
     collect_from_workers(config, _WORKER_KEY, lambda: _worker_totals(state), lambda data: _merge(state, data))
 
@@ -209,8 +210,8 @@ def _check(item: pytest.Item, state: _State) -> ContractCheck | None:
         return None
     from ..contract import check_test
 
-    check = check_test(captured, sent, sender.batches if sender is not None else [], mode=mode)
-    state.totals().add(check)
+    check = check_test(captured, sent, sender.batches if sender is not None else [], mode=mode, strict=state.strict)
+    state.totals().add(check, item.nodeid)
     item.stash[_CHECK] = check
     return check
 
@@ -277,7 +278,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     recording = None
     if state.record_to is not None:
         recording = str(state.record_to / "jobhooks-<worker>.jsonl" if _distributed(config) else state.recording)
-    for line in state.totals().lines(contract=state.contract, recording=recording):
+    for line in state.totals().lines(contract=state.contract, recording=recording, strict=state.strict):
         terminalreporter.write_line(line)
 
 

@@ -13,7 +13,9 @@ from datetime import datetime
 
 from .._checks import check_bool
 from .._json import JsonObject
-from ..catalog.reading import Reading, read
+from ..catalog.drift import Finding
+from ..catalog.judgement import Arrival, JobJudge, message_id, open_status
+from ..catalog.reading import Outcome, Reading, read
 from ..errors import ArgumentError
 from ..vendors import get_vendor
 from ..wire import Request
@@ -33,7 +35,13 @@ __all__ = [
 class Observation:
     """One delivery as the assertions see it: where it stands in arrival order and what it says.
 
-    ``problems`` collects what is wrong with it: schema errors and lifecycle violations.
+    ``problems`` collects what is wrong with it: what makes the payload invalid,
+    and lifecycle violations. ``outcome`` is the payload's verdict (``valid``,
+    ``drift`` or ``invalid``) and ``drift`` what it carries that the vendor does
+    not document (failing only when strict). ``status`` is also an open-status
+    vendor's undocumented status (``unified`` is then None). ``arrival`` says what
+    the delivery was to its job (a new state, a redelivery, a late state...; see
+    :mod:`pytest_jobhooks.catalog.judgement`), once judged by :func:`lifecycle_violations`.
     """
 
     index: int
@@ -45,21 +53,31 @@ class Observation:
     arrived: datetime | None = None
     payload: JsonObject | None = None
     problems: list[str] = field(default_factory=list)
+    outcome: Outcome = "valid"
+    drift: tuple[Finding, ...] = ()
+    message_id: str | None = None
+    arrival: Arrival | None = None
 
     @classmethod
-    def of(cls, index: int, reading: Reading, arrived: datetime | None = None) -> Observation:
-        """The observation of the ``index``-th item, read as ``reading``."""
+    def of(
+        cls, index: int, reading: Reading, arrived: datetime | None = None, message_id: str | None = None
+    ) -> Observation:
+        """The observation of the ``index``-th item, read as ``reading`` (``message_id``: its delivery's)."""
         state = reading.job_state
+        verdict = reading.outcome
         return cls(
             index,
             reading.vendor,
             reading.job_id,
-            reading.status,
+            reading.status or open_status(reading),
             reading.unified,
             state.time if state is not None else None,
             arrived,
             reading.payload,
-            [str(problem) for problem in reading.problems],
+            [str(problem) for problem in reading.breaking] if verdict == "invalid" else [],
+            verdict,
+            reading.drift if verdict == "drift" else (),
+            message_id,
         )
 
 
@@ -82,22 +100,24 @@ def observe(items: object, *, vendor: str | None = None) -> list[Observation]:
     return [Observation.of(i, *_reading(item, vendor)) for i, item in enumerate(records, start=1)]
 
 
-def _reading(item: object, vendor: str | None) -> tuple[Reading, datetime | None]:
+def _reading(item: object, vendor: str | None) -> tuple[Reading, datetime | None, str | None]:
     if isinstance(item, Request):
-        return read(item, vendor=vendor), item.time
+        return read(item, vendor=vendor), item.time, message_id(item.headers)
     request = getattr(item, "request", None)
     if isinstance(request, Request):
         known = getattr(item, "reading", None)
         # A captured delivery already read itself (cached): reusing it keeps server and assertions in agreement.
         if isinstance(known, Reading) and (vendor is None or known.vendor == vendor):
-            return known, request.time
+            return known, request.time, message_id(request.headers)
         hint = vendor or getattr(item, "vendor", None)
-        return read(request, vendor=hint if isinstance(hint, str) else None), request.time
+        return read(request, vendor=hint if isinstance(hint, str) else None), request.time, message_id(request.headers)
     if hasattr(item, "payload") and hasattr(item, "attempts"):
         # What the sender returns (a DeliveryReport, e.g. from jobhooks_sender.sent): the payload it sent.
         hint = vendor or getattr(item, "vendor", None)
-        return read(getattr(item, "payload", None), vendor=hint if isinstance(hint, str) else None), None
-    return read(item, vendor=vendor), None
+        msg_id = getattr(item, "msg_id", None)
+        reading = read(getattr(item, "payload", None), vendor=hint if isinstance(hint, str) else None)
+        return reading, None, msg_id if isinstance(msg_id, str) else None
+    return read(item, vendor=vendor), None, None
 
 
 def lifecycle_violations(
@@ -106,31 +126,55 @@ def lifecycle_violations(
     vendor: str | None = None,
     complete: bool = True,
     allow_duplicates: bool = False,
+    strict: bool = False,
 ) -> tuple[list[Observation], list[str]]:
     """Check every job in ``items`` against its vendor's lifecycle, without raising.
 
     Returns the observations (each with its own problems filled in) and the list
-    of all problems as readable lines. See :func:`assert_valid_lifecycle` for the rules.
+    of all problems as readable lines (with ``strict``, drift too). See
+    :func:`assert_valid_lifecycle` for the rules.
     """
     check_bool("complete", complete)
     check_bool("allow_duplicates", allow_duplicates)
-    observations = observe(items, vendor=vendor)
-    found = [(obs.index, _problem_line(obs, problem)) for obs in observations for problem in obs.problems]
+    observations, found = _payload_problems(items, vendor, strict)
     for (name, _job), events in _by_job(observations).items():
-        for obs, problem in _job_problems(name, events, complete=complete, allow_duplicates=allow_duplicates):
-            obs.problems.append(problem)
-            found.append((obs.index, _problem_line(obs, problem)))
+        judge = JobJudge(get_vendor(name), allow_duplicates=allow_duplicates)
+        for obs in events:
+            obs.arrival, problems = judge.judge(obs)
+            for problem in problems:
+                obs.problems.append(problem)
+                found.append((obs.index, _problem_line(obs, problem)))
+        last = judge.finish(complete=complete)
+        if last is not None and judge.current is not None:
+            obs = next(o for o in events if o is judge.current)
+            obs.problems.append(last)
+            found.append((obs.index, _problem_line(obs, last)))
     return observations, [line for _, line in sorted(found, key=lambda item: item[0])]
 
 
-def schema_violations(items: object, *, vendor: str | None = None) -> tuple[list[Observation], list[str]]:
+def schema_violations(
+    items: object, *, vendor: str | None = None, strict: bool = False
+) -> tuple[list[Observation], list[str]]:
     """Read every item in ``items`` without raising, and without looking at the order they came in.
 
     Returns the observations and, as readable lines, what is wrong with each
-    unreadable or invalid payload (the first half of :func:`lifecycle_violations`).
+    unreadable or invalid payload, and with ``strict`` each drift (the first half of
+    :func:`lifecycle_violations`).
     """
+    observations, found = _payload_problems(items, vendor, strict)
+    return observations, [line for _, line in found]
+
+
+def _payload_problems(
+    items: object, vendor: str | None, strict: bool
+) -> tuple[list[Observation], list[tuple[int, str]]]:
+    check_bool("strict", strict)
     observations = observe(items, vendor=vendor)
-    return observations, [_problem_line(obs, problem) for obs in observations for problem in obs.problems]
+    found = [(obs.index, _problem_line(obs, problem)) for obs in observations for problem in obs.problems]
+    if strict:
+        found += [(obs.index, _problem_line(obs, str(finding))) for obs in observations for finding in obs.drift]
+        found.sort(key=lambda item: item[0])
+    return observations, found
 
 
 def _problem_line(obs: Observation, problem: str) -> str:
@@ -143,38 +187,6 @@ def _by_job(observations: Iterable[Observation]) -> dict[tuple[str, str], list[O
         if obs.vendor and obs.job_id and obs.status:
             jobs.setdefault((obs.vendor, obs.job_id), []).append(obs)
     return jobs
-
-
-def _job_problems(
-    name: str, events: list[Observation], *, complete: bool, allow_duplicates: bool
-) -> Iterable[tuple[Observation, str]]:
-    spec = get_vendor(name)
-    life = spec.lifecycle
-    previous: Observation | None = None
-    terminal: Observation | None = None
-    latest_time: datetime | None = None
-    for obs in events:
-        assert obs.status is not None
-        duplicate = previous is not None and obs.status == previous.status and obs.payload == previous.payload
-        if duplicate and previous is not None:
-            if not allow_duplicates:
-                yield obs, f"duplicate of #{previous.index} ({obs.status})"
-            continue
-        if terminal is not None:
-            yield obs, f"{obs.status} arrived after the terminal state {terminal.status} (#{terminal.index})"
-        elif previous is not None and not life.is_legal(previous.status or "", obs.status):
-            yield obs, f"illegal move {previous.status} -> {obs.status}"
-        if obs.time is not None:
-            if latest_time is not None and obs.time < latest_time:
-                yield obs, f"time went backwards: {obs.time.isoformat()} after {latest_time.isoformat()}"
-            latest_time = max(latest_time or obs.time, obs.time)
-        if spec.history is not None:
-            yield from ((obs, p) for p in spec.history(obs, events[: events.index(obs)]))
-        if life.is_terminal(obs.status) and terminal is None:
-            terminal = obs
-        previous = obs
-    if complete and terminal is None and previous is not None:
-        yield previous, f"never reached a terminal state (last: {previous.status})"
 
 
 def timeline(items: object, *, vendor: str | None = None) -> str:
@@ -193,8 +205,11 @@ def timeline(items: object, *, vendor: str | None = None) -> str:
     rows = [("#", "arrival", "vendor", "job", "status", "problems")]
     for obs in observations:
         arrival = f"+{(obs.arrived - first).total_seconds():.3f}s" if obs.arrived and first else "-"
-        status = f"{obs.status} -> {obs.unified}" if obs.status else "(invalid)"
-        rows.append((str(obs.index), arrival, obs.vendor or "?", obs.job_id or "?", status, "; ".join(obs.problems)))
+        status = f"{obs.status} -> {obs.unified or '?'}" if obs.status else "(invalid)"
+        notes = [*obs.problems, *(str(finding) for finding in obs.drift)]
+        if obs.arrival in ("redelivery", "late"):
+            notes.insert(0, f"({obs.arrival})")
+        rows.append((str(obs.index), arrival, obs.vendor or "?", obs.job_id or "?", status, "; ".join(notes)))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = [
         "  " + "  ".join(cell.ljust(w) for cell, w in zip(row[:5], widths, strict=True)) + "  " + row[5] for row in rows
@@ -254,19 +269,25 @@ def assert_valid_lifecycle(
     vendor: str | None = None,
     complete: bool = True,
     allow_duplicates: bool = False,
+    strict: bool = False,
 ) -> None:
     """Assert every job in ``items`` follows its vendor's lifecycle.
 
-    Per job id: every payload is valid, every move is legal, exactly one terminal
-    state and nothing after it (exact duplicates tolerated only with
-    ``allow_duplicates``), status times never go backwards, what a payload says
+    Per job id: no payload is invalid (drift fails only with ``strict``), every
+    new state is a legal move from the job's current one and nothing new follows
+    its terminal state, status times never go backwards, what a payload says
     of the job's past agrees with the events seen before (the vendor's
     ``history`` check, e.g. of a status history the payload carries), and (with ``complete``)
-    the job reached a terminal state.
+    the job reached a terminal state. With ``allow_duplicates`` deliveries are
+    judged at least once, as contract mode does: a repeat of any earlier
+    delivery of the job (same payload or message id) and a state the job was
+    already in pass wherever they arrive; without it, each is a problem.
+    An open-status vendor's undocumented status is drift, never a lifecycle
+    failure (the rule: :mod:`pytest_jobhooks.catalog.judgement`).
     """
     __tracebackhide__ = True
     observations, problems = lifecycle_violations(
-        items, vendor=vendor, complete=complete, allow_duplicates=allow_duplicates
+        items, vendor=vendor, complete=complete, allow_duplicates=allow_duplicates, strict=strict
     )
     if not observations:
         raise AssertionError("no deliveries to check")

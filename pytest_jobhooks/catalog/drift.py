@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Union
 
+from .._json import json_path
 from ..vendors.base import AnyVendor
 
 __all__ = ["Check", "Finding", "Member", "Node", "Part", "find_drift", "new_fields_check", "shape_of"]
@@ -36,6 +37,24 @@ class Finding:
     kind: Literal["field", "value"]
     parts: tuple[Part | Member, ...]
     value: str | None = None
+
+    @property
+    def path(self) -> str:
+        """Where it is, as a JSON path: ``$.statusHistory[1].retries``."""
+        return json_path(part.key if isinstance(part, Member) else part for part in self.parts)
+
+    @property
+    def pattern(self) -> str:
+        """:attr:`path` with array indices and free-form keys as ``[*]``: ``$.statusHistory[*].retries``."""
+        return "$" + "".join(json_path([part])[1:] if isinstance(part, str) else "[*]" for part in self.parts)
+
+    @property
+    def message(self) -> str:
+        """What it is: ``undocumented field (drift)`` or ``undocumented value 'X' (drift)``."""
+        return "undocumented field (drift)" if self.kind == "field" else f"undocumented value {self.value!r} (drift)"
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
 
 
 class Node:

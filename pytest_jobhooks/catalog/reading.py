@@ -20,7 +20,8 @@ from ..vendors import VENDORS, get_vendor
 from ..vendors._validation import validated
 from ..vendors.base import AnyVendor, JobState, UnifiedStatus
 from ..wire import Request, has_signature_headers, looks_like_query
-from .drift import Finding, Member, find_drift, shape_of
+from .drift import Finding, find_drift, shape_of
+from .judgement import closed_status
 from .payloads import EMPTY_BODY, decode_utf8, detect_vendor, may_be, not_an_object, to_json_object
 
 __all__ = ["Outcome", "Reading", "no_vendor", "read", "read_if_signing"]
@@ -90,10 +91,10 @@ class Reading:
         """The problems drift does not explain (an undocumented enum value is drift, not breakage)."""
         if not self.problems or self.spec is None or self.payload is None:
             return self.problems
-        drifting = {_concrete(f.parts) for f in self.drift if f.kind == "value"}
+        drifting = {f.path for f in self.drift if f.kind == "value"}
         real = tuple(p for p in self.problems if p.path not in drifting)
-        # Only undocumented values: the model, which runs after the schema, may know more.
-        return real or _model_problems(self.spec, self.payload)
+        # Only undocumented values: the model, which runs after the schema, may know more; a closed status breaks.
+        return real or _model_problems(self.spec, self.payload) or closed_status(self)
 
     @property
     def outcome(self) -> Outcome:
@@ -225,10 +226,6 @@ def _model_problems(spec: AnyVendor, data: JsonObject) -> tuple[Problem, ...]:
     except RecursionError:
         return (Problem("$", "nested too deeply"),)
     return ()
-
-
-def _concrete(parts: tuple[str | int | Member, ...]) -> str:
-    return json_path(part.key if isinstance(part, Member) else part for part in parts)
 
 
 def no_vendor(fields: Iterable[str]) -> Problem:

@@ -4,9 +4,15 @@
 server's deliveries in arrival order, and the sender's payloads per target and
 vendor in the order the test gave them (a ``deliver_all`` that reorders or
 duplicates on purpose is judged by its input). A payload a vendor recognises
-must be valid, and each job must only make moves its vendor's lifecycle allows,
-with nothing after a terminal state. Real senders retry and redeliver, and a
-test may look at part of a job only, so exact repeats and unfinished jobs pass.
+must not be invalid, and each job is judged at least once, as a careful
+receiver would (the rule: :mod:`pytest_jobhooks.catalog.judgement`, shared with
+the assertions and the recordings): a repeat of any earlier delivery of the job
+(same payload or message id) is a redelivery and passes wherever it arrives,
+even after the terminal state; a state never seen before must be a legal move
+from the job's current state. A test may look at part of a job only, so
+unfinished jobs pass. Drift (fields and enum values the vendor does not
+document, an open-status vendor's unknown status) is counted and summarised,
+and fails a test only when ``strict`` (``--jobhooks-strict``).
 
 Not judged, only counted: deliveries no vendor recognises (a test posting
 ``{"hello": "x"}`` is not simulating a vendor), and deliveries a capture
@@ -27,7 +33,9 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from ..assertions import Observation
+    from ..catalog.drift import Finding
     from ..deliveries import Delivery
+    from ..recordings.summary import DriftReport
     from ..sender import BatchReport, DeliveryReport
 
 __all__ = [
@@ -58,13 +66,18 @@ class CapturedStream:
 
 @dataclass
 class VendorCounts:
-    """One vendor's counts: deliveries captured and sent, jobs, invalid payloads and illegal moves."""
+    """One vendor's counts: deliveries captured and sent, jobs, invalid payloads, illegal moves, drift, redeliveries.
+
+    ``redelivered`` counts repeats and late states (passing at least once).
+    """
 
     captured: int = 0
     sent: int = 0
     jobs: int = 0
     invalid: int = 0
     illegal: int = 0
+    drift: int = 0
+    redelivered: int = 0
 
     def add(self, other: VendorCounts) -> None:
         """Add ``other``'s counts to these."""
@@ -77,13 +90,17 @@ _COUNTS = tuple(item.name for item in fields(VendorCounts))
 
 @dataclass
 class ContractCheck:
-    """What checking one test's deliveries found: the problems, shown per stream, and the counts."""
+    """What checking one test's deliveries found: the problems, shown per stream, the counts and the drift.
+
+    ``drift`` holds, per drifting payload, its vendor, its place (``#index`` in its stream) and its findings.
+    """
 
     problems: int = 0
     sections: list[str] = field(default_factory=list)
     vendors: dict[str, VendorCounts] = field(default_factory=dict)
     unrecognised: int = 0
     rejected: int = 0
+    drift: list[tuple[str, int, tuple[Finding, ...]]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -108,8 +125,12 @@ def check_test(
     batches: Sequence[BatchReport],
     *,
     mode: Mode,
+    strict: bool = False,
 ) -> ContractCheck:
-    """Check everything one test's capture servers received and its sender sent (see the module's docstring)."""
+    """Check everything one test's capture servers received and its sender sent (see the module's docstring).
+
+    ``strict`` makes drift a problem.
+    """
     from ..assertions import lifecycle_violations, schema_violations
 
     check = ContractCheck()
@@ -129,9 +150,9 @@ def check_test(
         if not judged:
             continue
         if mode == "full" and not any(_same_server(target, stream.url) for target in shuffled):
-            observations, problems = lifecycle_violations(judged, complete=False, allow_duplicates=True)
+            observations, problems = lifecycle_violations(judged, complete=False, allow_duplicates=True, strict=strict)
         else:
-            observations, problems = schema_violations(judged)
+            observations, problems = schema_violations(judged, strict=strict)
         _judge(check, jobs, observations, problems, f"{stream.label}: {_count(len(judged), 'delivery')} received")
     for (target, vendor), payloads in _sent_streams(sent, batches, check).items():
         # Sent to a capture server of this test: its check above judged these very payloads, as they arrived.
@@ -139,10 +160,10 @@ def check_test(
             continue
         if mode == "full":
             observations, problems = lifecycle_violations(
-                payloads, vendor=vendor, complete=False, allow_duplicates=True
+                payloads, vendor=vendor, complete=False, allow_duplicates=True, strict=strict
             )
         else:
-            observations, problems = schema_violations(payloads, vendor=vendor)
+            observations, problems = schema_violations(payloads, vendor=vendor, strict=strict)
         heading = f"jobhooks_sender -> {target}: {_count(len(payloads), vendor + ' payload')} sent"
         _judge(check, jobs, observations, problems, heading)
     for vendor, _job in jobs:
@@ -190,10 +211,16 @@ def _judge(
             continue
         if obs.job_id is not None:
             jobs.add((obs.vendor, obs.job_id))
-        if obs.status is None:
-            check.counts(obs.vendor).invalid += 1
+        counts = check.counts(obs.vendor)
+        if obs.outcome == "invalid":
+            counts.invalid += 1
         elif obs.problems:
-            check.counts(obs.vendor).illegal += 1
+            counts.illegal += 1
+        if obs.outcome == "drift":
+            counts.drift += 1
+            check.drift.append((obs.vendor, obs.index, obs.drift))
+        if obs.arrival in ("redelivery", "late"):
+            counts.redelivered += 1
     if problems:
         check.problems += len(problems)
         listing = "\n".join(f"  {line}" for line in problems)
@@ -213,15 +240,28 @@ class ContractSummary:
     recorded_captured: int = 0
     recorded_sent: int = 0
     recordings: list[str] = field(default_factory=list)
+    drift: DriftReport | None = None
+    """Drift per vendor, kind, path and value ("first at": a test's node id and the delivery's ``#index``), once any."""
 
-    def add(self, check: ContractCheck) -> None:
-        """Count one checked test."""
+    def add(self, check: ContractCheck, test: str = "?") -> None:
+        """Count one checked test (``test`` names it in the drift summary)."""
         self.tests += 1
         self.failed += not check.ok
         self.unrecognised += check.unrecognised
         self.rejected += check.rejected
         for vendor, counts in check.vendors.items():
             self.vendors.setdefault(vendor, VendorCounts()).add(counts)
+        for vendor, index, findings in check.drift:
+            for finding in {(f.kind, f.pattern, f.value): f for f in findings}.values():
+                self.drifts().add(vendor, finding.kind, finding.pattern, finding.value, test, index)
+
+    def drifts(self) -> DriftReport:
+        """The drift report, created on first use (it lives in the recordings package: imported only then)."""
+        if self.drift is None:
+            from ..recordings.summary import DriftReport
+
+            self.drift = DriftReport()
+        return self.drift
 
     def note_recording(self, path: str, captured: int, sent: int) -> None:
         """Count lines written to the recording at ``path``."""
@@ -237,12 +277,15 @@ class ContractSummary:
         for name in _TOTALS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.recordings += [path for path in other.recordings if path not in self.recordings]
+        if other.drift:
+            self.drifts().merge(other.drift)
 
     def to_json(self) -> dict[str, object]:
         """The totals as JSON-serialisable data (what a worker sends through ``workeroutput``)."""
         data: dict[str, object] = {name: getattr(self, name) for name in _TOTALS}
         data["vendors"] = {name: [getattr(counts, key) for key in _COUNTS] for name, counts in self.vendors.items()}
         data["recordings"] = list(self.recordings)
+        data["drift"] = self.drift.to_json() if self.drift else []
         return data
 
     @classmethod
@@ -250,20 +293,29 @@ class ContractSummary:
         """Totals read back from :meth:`to_json`."""
         vendors: Mapping[str, Sequence[int]] = data.get("vendors", {})  # type: ignore[assignment]
         recordings: Sequence[str] = data.get("recordings", [])  # type: ignore[assignment]
+        drift = data.get("drift")
         summary = cls(
             vendors={vendor: VendorCounts(*values) for vendor, values in vendors.items()},
             recordings=list(recordings),
         )
+        if isinstance(drift, list) and drift:
+            from ..recordings.summary import DriftReport
+
+            summary.drift = DriftReport.from_json(drift)
         for name in _TOTALS:
             setattr(summary, name, int(data.get(name, 0)))  # type: ignore[call-overload]
         return summary
 
-    def lines(self, *, contract: bool, recording: str | None) -> list[str]:
-        """The terminal summary: the per-vendor table and totals (contract mode), then what went to ``recording``."""
+    def lines(self, *, contract: bool, recording: str | None, strict: bool = False) -> list[str]:
+        """The terminal summary: per-vendor table, totals and drift (contract mode), then what went to ``recording``."""
         out: list[str] = []
         if contract:
             out += self._table()
             out += self._totals()
+            if self.drift:
+                effect = "failing: --jobhooks-strict" if strict else "not failing without --jobhooks-strict"
+                out.append(f"drift: fields and values the vendor docs do not mention ({effect}):")
+                out += [f"  {line}" for line in self.drift.lines()]
         if recording is not None:
             recorded = self.recorded_captured + self.recorded_sent
             where = ", ".join(self.recordings) or f"nothing to write to {recording}"
@@ -276,7 +328,7 @@ class ContractSummary:
     def _table(self) -> list[str]:
         if not self.vendors:
             return ["no deliveries of a known vendor captured by a jobhooks capture server or sent by jobhooks_sender"]
-        header = ("vendor", "captured", "sent", "jobs", "invalid", "illegal moves")
+        header = ("vendor", "captured", "sent", "jobs", "invalid", "illegal moves", "drift", "redelivered")
         rows: list[tuple[str, ...]] = [header]
         total = VendorCounts()
         for vendor in sorted(self.vendors):

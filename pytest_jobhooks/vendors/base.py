@@ -183,7 +183,9 @@ class Vendor(Generic[M]):
     sits in the (unwrapped) payload, to tell which job an invalid payload belongs
     to (default: the model's ``job_id`` field). ``history`` checks what one
     delivery says about the job's past against the deliveries seen before it
-    (Tamr's ``statusHistory``).
+    (Tamr's ``statusHistory``). ``open_statuses`` says the vendor's list of
+    statuses is open (its doc says others exist): an undocumented status is then
+    drift, not an invalid payload nor a lifecycle failure.
     """
 
     name: str
@@ -202,6 +204,7 @@ class Vendor(Generic[M]):
     factory: VendorFactory | None = None
     job_id_fields: tuple[str, ...] = ()
     history: HistoryCheck | None = None
+    open_statuses: bool = False
 
     def state_of(self, model: M) -> JobState:
         """The :class:`JobState` a validated payload describes."""

@@ -87,4 +87,5 @@ VENDOR = Vendor(
     },
     docs="GoFetch: Job status webhook (public_api/v1)",
     factory=_FACTORY,
+    open_statuses=True,  # the doc lists its statuses with "etc.": others exist, undocumented
 )

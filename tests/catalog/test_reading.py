@@ -106,10 +106,19 @@ def test_drift_is_found_on_first_question_and_explains_enum_problems() -> None:
     extra = read({**TELMAI, "newField": 1})
     assert extra.outcome == "drift"
     assert [f.kind for f in extra.drift] == ["field"]
-    value = read({**TELMAI, "status": "ARCHIVED"})
+    value = read({**TAMR, "type": "NEW_JOB_TYPE"})
     assert value.problems
     assert value.breaking == ()
     assert value.outcome == "drift"
+
+
+def test_an_undocumented_status_breaks_a_closed_list_and_drifts_in_an_open_one() -> None:
+    closed = read({**TELMAI, "status": "ARCHIVED"})
+    assert closed.outcome == "invalid"
+    assert [p.path for p in closed.breaking] == ["$.status"]
+    opened = read({**GOFETCH, "job_status": "picked_up"})
+    assert (opened.vendor, opened.outcome, opened.breaking) == ("gofetch", "drift", ())
+    assert [(f.path, f.value) for f in opened.drift] == [("$.job_status", "picked_up")]
 
 
 # --- the recordings' fast path gives the verdict catalog.read gives ----------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from pytest_jobhooks.assertions import lifecycle_violations, timeline
+from pytest_jobhooks.catalog.drift import Finding
 from pytest_jobhooks.contract import CapturedStream, ContractCheck, ContractSummary, VendorCounts, check_test
 from pytest_jobhooks.factories import lifecycle
 from pytest_jobhooks.sender import Sender
@@ -42,7 +43,8 @@ def test_a_legal_lifecycle_with_retries_passes(jobhooks_server: CaptureServer) -
     result = check(jobhooks_server, sender)
     assert result.ok, result.message()
     # The first payload arrived twice (retried after the 500), as real senders redeliver.
-    assert result.vendors == {"telmai": VendorCounts(captured=len(payloads) + 1, sent=len(payloads), jobs=1)}
+    counts = VendorCounts(captured=len(payloads) + 1, sent=len(payloads), jobs=1, redelivered=1)
+    assert result.vendors == {"telmai": counts}
 
 
 def test_an_illegal_move_fails_with_the_timeline(jobhooks_server: CaptureServer) -> None:
@@ -58,7 +60,7 @@ def test_an_illegal_move_fails_with_the_timeline(jobhooks_server: CaptureServer)
     assert f"jobhooks_server {jobhooks_server.url}: 4 deliveries received:" in message
     assert "  #4 telmai job job-1: PREPARING arrived after the terminal state FINISHED (#3)" in message
     assert "timeline:" in message
-    assert result.vendors["telmai"] == VendorCounts(captured=4, jobs=1, illegal=1)
+    assert result.vendors["telmai"] == VendorCounts(captured=4, jobs=1, illegal=1, redelivered=1)
     assert check(jobhooks_server, mode="schema").ok  # order is not judged in schema mode
 
 
@@ -130,25 +132,32 @@ def test_sequences_read_captured_deliveries_as_the_server_did(jobhooks_server: C
 
 def test_summary_adds_merges_and_travels_as_json() -> None:
     first = ContractCheck(problems=1, vendors={"telmai": VendorCounts(3, 1, 1, 0, 1)}, unrecognised=2)
-    second = ContractCheck(vendors={"telmai": VendorCounts(1, 0, 1, 1, 0), "gofetch": VendorCounts(2, 0, 1, 0, 0)})
+    second = ContractCheck(
+        vendors={"telmai": VendorCounts(1, 0, 1, 1, 0), "gofetch": VendorCounts(2, 0, 1, 0, 0, 1, 1)}
+    )
+    second.drift.append(("gofetch", 2, (Finding("value", ("job_status",), "picked_up"),)))
     worker = ContractSummary()
     worker.add(first)
     worker.opted_out += 1
     worker.note_recording("rec/jobhooks-gw0.jsonl", 4, 1)
     controller = ContractSummary()
-    controller.add(second)
+    controller.add(second, "test_g.py::test_late")
     controller.rejected += 1
     controller.merge(ContractSummary.from_json(json.loads(json.dumps(worker.to_json()))))
     assert controller.lines(contract=True, recording="rec/jobhooks-gw0.jsonl") == [
-        "vendor   captured  sent  jobs  invalid  illegal moves",
-        "gofetch         2     0     1        0              0",
-        "telmai          4     1     2        1              1",
-        "total           6     1     3        1              1",
+        "vendor   captured  sent  jobs  invalid  illegal moves  drift  redelivered",
+        "gofetch         2     0     1        0              0      1            1",
+        "telmai          4     1     2        1              1      0            0",
+        "total           6     1     3        1              1      1            1",
         "unrecognised deliveries (no known vendor's payload; not checked): 2",
         "rejected by a capture server (bad signature, body too large...; not checked): 1",
         "2 tests checked, 1 failed the contract; 1 opted out (@pytest.mark.jobhooks(contract=False))",
+        "drift: fields and values the vendor docs do not mention (not failing without --jobhooks-strict):",
+        "  gofetch: undocumented value $.job_status = 'picked_up': 1 payload, first at test_g.py::test_late:2",
         "recorded 5 deliveries (4 captured, 1 sent attempts): rec/jobhooks-gw0.jsonl",
     ]
+    travelled = ContractSummary.from_json(json.loads(json.dumps(controller.to_json())))
+    assert travelled.lines(contract=True, recording=None) == controller.lines(contract=True, recording=None)
     assert ContractSummary().lines(contract=True, recording=None) == [
         "no deliveries of a known vendor captured by a jobhooks capture server or sent by jobhooks_sender",
         "0 tests checked, 0 failed the contract",

@@ -76,8 +76,8 @@ def test_an_invalid_delivery_and_an_illegal_sequence_fail_their_tests(pytester: 
             "*jobhooks sender*",
             "jobhooks_sender: seed=*, 2 delivery(ies) sent",
             "*= jobhooks contract =*",
-            "vendor  captured  sent  jobs  invalid  illegal moves",
-            "telmai         3     2     1        1              1",
+            "vendor  captured  sent  jobs  invalid  illegal moves  drift  redelivered",
+            "telmai         3     2     1        1              1      0            0",
             "2 tests checked, 2 failed the contract",
             "FAILED test_c.py::test_invalid - Failed: jobhooks contract: 1 problem*",
             "FAILED test_c.py::test_illegal - Failed: jobhooks contract: 1 problem*",
@@ -127,10 +127,10 @@ def test_no_deliveries():
     result.stdout.fnmatch_lines(
         [
             "*= jobhooks contract =*",
-            "vendor  *captured  sent  jobs  invalid  illegal moves",
-            "tamr  * 0              0",
-            "telmai  *     1     0     1        0              0",
-            "tensorlake  * 0              0",
+            "vendor  *captured  sent  jobs  invalid  illegal moves  drift  redelivered",
+            "tamr  * 0              0      0            0",
+            "telmai  *     1     0     1        0              0      0            0",
+            "tensorlake  * 0              0      0            3",
             "total  *",
             "unrecognised deliveries (no known vendor's payload; not checked): 2",
             "rejected by a capture server (bad signature, body too large...; not checked): 2",
@@ -260,8 +260,8 @@ def test_job(jobhooks_server, n):
     result.stdout.fnmatch_lines(
         [
             "*= jobhooks contract =*",
-            "vendor  captured  sent  jobs  invalid  illegal moves",
-            "telmai        14     0     6        2              0",
+            "vendor  captured  sent  jobs  invalid  illegal moves  drift  redelivered",
+            "telmai        14     0     6        2              0      0            *",
             "unrecognised deliveries (no known vendor's payload; not checked): 8",
             "8 tests checked, 2 failed the contract",
             "recorded 22 deliveries (22 captured, 0 sent attempts): *jobhooks-gw?.jsonl, *jobhooks-gw?.jsonl",
