@@ -1,9 +1,16 @@
-"""Named defects: valid payloads broken on purpose, each one checked to fail validation.
+"""Named defects: valid payloads broken on purpose, each one checked to make an invalid payload.
 
-Which ``missing:`` and ``wrong-type:`` defects a vendor lists is found by
-trial, not declared: a field is listed when the default payloads of the first
-``_TRIAL_SEEDS`` seeds all have it and all fail validation without it (or with
-a wrongly typed value). So a listed defect breaks the payload of any seed.
+Invalid is the catalog's one rule (:mod:`pytest_jobhooks.catalog.judgement`):
+an undocumented status of a vendor whose statuses are open (GoFetch) is drift,
+not invalid, so no status defect is listed for it. Which defects a vendor lists
+is found by trial, not declared: a defect is listed when the default payloads of
+the first ``_TRIAL_SEEDS`` seeds, broken so, are all invalid, and stay invalid
+once carried in the vendor's default delivery form (a query string carries only
+text: a GoFetch ``wrong-type:`` defect would arrive as valid text, so it is not
+listed). So a listed defect breaks the payload of any seed, on the wire too.
+
+A defect is stable by name: the seed changes ids and times, never which field
+breaks or how (a status defect always writes the same status).
 """
 
 from __future__ import annotations
@@ -12,10 +19,11 @@ import json
 import random
 import weakref
 from collections.abc import Iterator, Mapping
+from urllib.parse import urlencode
 
 from .._json import JsonObject, JsonValue
 from .._seeds import stream
-from ..catalog import is_valid, validate_payload
+from ..catalog import read, validate_payload
 from ..errors import FactoryError
 from ..vendors import VENDORS, get_vendor
 from ..vendors.base import AnyVendor
@@ -27,32 +35,48 @@ _TRIAL_SEEDS = 16
 # Statuses a job system could plausibly send that no built-in vendor documents.
 _UNDOCUMENTED = ("cancelled", "paused", "expired", "archived", "timed_out", "not_a_status")
 
-_field_defects: weakref.WeakKeyDictionary[AnyVendor, tuple[str, ...]] = weakref.WeakKeyDictionary()
+_defects: weakref.WeakKeyDictionary[AnyVendor, tuple[str, ...]] = weakref.WeakKeyDictionary()
 
 
 def defects_of(spec: AnyVendor) -> tuple[str, ...]:
-    """Every named defect that breaks any default payload of ``spec``, in a stable order."""
-    fields = _field_defects.get(spec)
-    if fields is None:
-        fields = _field_defects[spec] = _find_field_defects(spec)
-    status: tuple[str, ...] = STATUS_DEFECTS if _status_path(spec, _base(spec, 0, None)) is not None else ()
-    if not _foreign_statuses(spec):
-        status = tuple(defect for defect in status if defect != "foreign-status")
-    return (*fields, *status)
+    """Every named defect that makes any default payload of ``spec`` invalid, in its delivery form, in a stable order."""
+    found = _defects.get(spec)
+    if found is None:
+        found = _defects[spec] = _find_defects(spec)
+    return found
 
 
 def break_payload(spec: AnyVendor, defect: str, *, seed: int, status: str | None) -> JsonObject:
-    """The default payload of that seed and status with ``defect``; FactoryError if it would still be valid."""
+    """The default payload of that seed and status with ``defect``; FactoryError if it would not be invalid."""
     if not isinstance(defect, str):
         raise FactoryError(f"a defect is a string such as 'missing:<field>', not {defect!r}")
-    broken = (
-        {}
-        if defect == "empty"
-        else _apply(spec, defect, _base(spec, seed, status), stream(seed, f"{spec.name}/defect"))
-    )
-    if is_valid(spec, broken):
+    broken = _broken(spec, defect, seed, status)
+    outcome = read(broken, vendor=spec).outcome
+    if outcome == "valid":
         raise FactoryError(f"{defect!r} leaves a valid {spec.name} payload (is that field optional?)")
+    if outcome == "drift":
+        why = "its list of statuses is open" if spec.open_statuses else "the value is only undocumented"
+        raise FactoryError(f"{defect!r} makes a {spec.name} payload drift, not invalid ({why})")
     return broken
+
+
+def _broken(spec: AnyVendor, defect: str, seed: int, status: str | None) -> JsonObject:
+    if defect == "empty":
+        return {}
+    return _apply(spec, defect, _base(spec, seed, status), stream(seed, f"{spec.name}/defect"))
+
+
+def travels(spec: AnyVendor, payload: JsonObject) -> bool:
+    """Whether ``payload`` arrives as it is, and invalid, in the vendor's default delivery form.
+
+    A JSON body carries any JSON object. A query string carries only text: a
+    payload with a non-string value cannot be sent so (it would arrive as other text).
+    """
+    if spec.delivery.encoding != "query":
+        return True
+    if not all(isinstance(value, str) for value in payload.values()):
+        return False
+    return read(urlencode(payload), vendor=spec).outcome == "invalid"
 
 
 def _base(spec: AnyVendor, seed: int, status: str | None) -> JsonObject:
@@ -74,7 +98,7 @@ def _apply(spec: AnyVendor, defect: str, payload: JsonObject, rng: random.Random
         choices = _undocumented(spec) if defect == "unknown-status" else _foreign_statuses(spec)
         if not choices:
             raise FactoryError(f"{defect!r}: no other registered vendor has a status {spec.name} lacks")
-        return replace(payload, where, rng.choice(choices))
+        return replace(payload, where, choices[0])  # the same status whatever the seed: stable by name
     listing = ", ".join(defects_of(spec))
     raise FactoryError(
         f"unknown defect {defect!r}; {spec.name} defects: {listing} (or missing:/wrong-type: with any field path)"
@@ -94,14 +118,24 @@ def wrong_type(value: JsonValue, rng: random.Random) -> JsonValue:
     return 0
 
 
-def _find_field_defects(spec: AnyVendor) -> tuple[str, ...]:
-    payloads = [_base(spec, seed, None) for seed in range(_TRIAL_SEEDS)]
-    common = [name for name in payloads[0] if all(name in payload for payload in payloads)]
-    rng = random.Random(0)
-    missing = [n for n in common if all(not is_valid(spec, remove(p, (n,))) for p in payloads)]
-    wrong = [n for n in common if all(not is_valid(spec, replace(p, (n,), wrong_type(p[n], rng))) for p in payloads)]
-    empty = ("empty",) if not is_valid(spec, {}) else ()
-    return (*empty, *(f"missing:{n}" for n in missing), *(f"wrong-type:{n}" for n in wrong))
+def _find_defects(spec: AnyVendor) -> tuple[str, ...]:
+    first = _base(spec, 0, None)
+    names = [name for name in first if all(name in _base(spec, seed, None) for seed in range(_TRIAL_SEEDS))]
+    candidates = ["empty", *(f"missing:{n}" for n in names), *(f"wrong-type:{n}" for n in names)]
+    if _status_path(spec, first) is not None:
+        candidates += STATUS_DEFECTS
+    return tuple(defect for defect in candidates if _always_invalid(spec, defect))
+
+
+def _always_invalid(spec: AnyVendor, defect: str) -> bool:
+    for seed in range(_TRIAL_SEEDS):
+        try:
+            broken = _broken(spec, defect, seed, None)
+        except FactoryError:  # no foreign status to use, or no status to replace
+            return False
+        if read(broken, vendor=spec).outcome != "invalid" or not travels(spec, broken):
+            return False
+    return True
 
 
 def _status_path(spec: AnyVendor, payload: JsonObject) -> tuple[str, ...] | None:
