@@ -39,7 +39,7 @@ _defects: weakref.WeakKeyDictionary[AnyVendor, tuple[str, ...]] = weakref.WeakKe
 
 
 def defects_of(spec: AnyVendor) -> tuple[str, ...]:
-    """Every named defect that makes any default payload of ``spec`` invalid, in its delivery form, in a stable order."""
+    """Every named defect making any default payload of ``spec`` invalid, in its delivery form, in a stable order."""
     found = _defects.get(spec)
     if found is None:
         found = _defects[spec] = _find_defects(spec)
