@@ -103,7 +103,7 @@ def test_unreadable_file_exits_2_after_checking_the_others(tmp_path: Path, capsy
 
 
 def test_stdin_and_json_output(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    data = "\n".join(json.dumps(p) for p in (TELMAI, {**TELMAI, "status": "DONE", "x": 1}, "nope")) + "\n"
+    data = "\n".join(json.dumps(p) for p in (TELMAI, {**GOFETCH, "job_status": "picked_up", "x": 1}, "nope")) + "\n"
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data.encode())))
     status, out, _ = run(capsys, "-", "--format", "json")
     assert status == 1
@@ -121,7 +121,7 @@ def test_stdin_and_json_output(monkeypatch: pytest.MonkeyPatch, capsys: pytest.C
     assert records[1]["drifted"] == 1
     assert records[1]["invalid"] == 1
     assert records[2]["exit"] == 1
-    assert [(d["kind"], d["path"]) for d in records[2]["drift"]] == [("field", "$.x"), ("value", "$.status")]
+    assert [(d["kind"], d["path"]) for d in records[2]["drift"]] == [("field", "$.x"), ("value", "$.job_status")]
 
 
 def test_module_entry_point_reads_stdin() -> None:

@@ -218,27 +218,28 @@ def test_undeclared_fields_and_undocumented_values_are_drift_not_failures(tmp_pa
     history = [{**TAMR["statusHistory"][0], "retries": 1}, {**TAMR["statusHistory"][0], "retries": 2}]
     path = write(
         tmp_path / "r.jsonl",
-        {**TELMAI, "status": "CANCELLED"},
+        {**GOFETCH, "job_status": "picked_up"},  # an open list's unknown status (a closed list's is invalid)
         {**TELMAI, "region": "eu"},
         {**TAMR, "statusHistory": history},
-        {**WORKFLOW, "fn_status": {"fn A": "timeout"}},
-        {**TELMAI, "status": "CANCELLED", "region": "eu"},
+        {**TAMR, "type": "NEW_JOB_TYPE"},  # (a workflow's unknown fn_status is its status: invalid)
+        {**GOFETCH, "job_status": "picked_up", "region": "eu"},
     )
     report = check_recording(path)
     assert report.ok
     assert report.drifted == 5
     assert report.valid == 0
     assert [str(entry) for entry in report.drift] == [
+        f"gofetch: undocumented field $.region: 1 payload, first at {path}:5",
+        f"gofetch: undocumented value $.job_status = 'picked_up': 2 payloads, first at {path}:1",
         f"tamr: undocumented field $.statusHistory[*].retries: 1 payload, first at {path}:3",
-        f"telmai: undocumented field $.region: 2 payloads, first at {path}:2",
-        f"telmai: undocumented value $.status = 'CANCELLED': 2 payloads, first at {path}:1",
-        f"tensorlake-workflow: undocumented value $.fn_status[*] = 'timeout': 1 payload, first at {path}:4",
+        f"tamr: undocumented value $.type = 'NEW_JOB_TYPE': 1 payload, first at {path}:4",
+        f"telmai: undocumented field $.region: 1 payload, first at {path}:2",
     ]
     strict = check_recording(path, strict=True)
     assert not strict.ok
     assert strict.bad == 5
     assert messages(strict)[:3] == [
-        f"{path}:1: telmai: $.status: undocumented value 'CANCELLED' (drift)",
+        f"{path}:1: gofetch: $.job_status: undocumented value 'picked_up' (drift)",
         f"{path}:2: telmai: $.region: undocumented field (drift)",
         f"{path}:3: tamr: $.statusHistory[0].retries: undocumented field (drift)",
     ]
@@ -449,7 +450,7 @@ def test_listing_is_capped_but_every_bad_line_is_counted(tmp_path: Path) -> None
 
 
 def test_stdin_and_streams(monkeypatch: pytest.MonkeyPatch) -> None:
-    data = (json.dumps(TELMAI) + "\n" + json.dumps({**TELMAI, "status": "?"}) + "\n").encode()
+    data = (json.dumps(TELMAI) + "\n" + json.dumps({**GOFETCH, "job_status": "?"}) + "\n").encode()
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
     report = check_recording("-")
     assert (report.source, report.valid, report.drifted) == ("<stdin>", 1, 1)
