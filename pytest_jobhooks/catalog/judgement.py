@@ -21,6 +21,7 @@ Contract mode, the job-state assertions and the recordings all judge by it:
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -89,12 +90,33 @@ def open_status(reading: Reading) -> str | None:
 
 def _status_finding(spec: AnyVendor, payload: JsonObject, values: Iterable[Finding]) -> Finding | None:
     """The undocumented value that sits where the vendor's status does: a documented state there reads as that state."""
+    known = _status_places.setdefault(spec, {})
     for finding in values:
-        for state in spec.lifecycle.states:
-            verdict = validated(spec, _replaced(payload, finding.parts, state))
-            if not isinstance(verdict, tuple) and spec.status(verdict) == state:
-                return finding
+        place = (finding.parts, _shape(payload))
+        found = known.get(place)
+        if found is None:
+            found = any(_reads_as(spec, payload, finding, state) for state in spec.lifecycle.states)
+            if len(known) >= _PLACES:
+                known.clear()
+            known[place] = found
+        if found:
+            return finding
     return None
+
+
+def _reads_as(spec: AnyVendor, payload: JsonObject, finding: Finding, state: str) -> bool:
+    verdict = validated(spec, _replaced(payload, finding.parts, state))
+    return not isinstance(verdict, tuple) and spec.status(verdict) == state
+
+
+def _shape(payload: JsonObject) -> tuple[str, ...]:
+    # Whether a place holds the status depends on the payload's shape (an envelope or not), not on its values.
+    return tuple(payload)
+
+
+# Per vendor, whether a place (path, top-level keys) holds the status: drifting lines ask it again and again.
+_status_places: weakref.WeakKeyDictionary[AnyVendor, dict[tuple[object, ...], bool]] = weakref.WeakKeyDictionary()
+_PLACES = 1024
 
 
 def _replaced(value: object, parts: Sequence[object], new: str) -> JsonObject:
