@@ -76,7 +76,7 @@ class Observation:
             reading.payload,
             [str(problem) for problem in reading.breaking] if verdict == "invalid" else [],
             verdict,
-            reading.drift if verdict == "drift" else (),
+            reading.drift,  # an invalid payload may drift too: shown beside what breaks it
             message_id,
         )
 
