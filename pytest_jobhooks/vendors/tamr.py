@@ -9,20 +9,32 @@ identifier names and the ``status`` object are documented).
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from itertools import pairwise
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Discriminator, Field, RootModel, StringConstraints, Tag, model_validator
 
 from .._json import format_rfc3339, parse_rfc3339
 from ..errors import VendorDefinitionError
+from ._cloudevents import EXTENSION_NAME, URI, URI_REFERENCE
 from ._fields import NonEmptyStr, Rfc3339, VendorModel
 from .base import DeliveryStyle, JobEvent, JsonObject, JsonValue, Lifecycle, UnifiedStatus, Vendor
-from .factory import JobHistory, VendorFactory, bool_option, check_outcome_option
+from .factory import JobHistory, VendorFactory, bool_option, check_outcome_option, random_uuid
 
-__all__ = ["VENDOR", "TamrCloudEvent", "TamrError", "TamrJobEvent", "TamrStatus"]
+__all__ = [
+    "EVENT_SOURCE",
+    "EVENT_TYPE",
+    "VENDOR",
+    "TamrCloudEvent",
+    "TamrError",
+    "TamrJobEvent",
+    "TamrPayload",
+    "TamrStatus",
+    "cloud_event",
+]
 
 TamrState = Literal["PENDING", "RUNNING", "STOPPING", "DONE"]
 TamrJobType = Literal[
@@ -71,7 +83,7 @@ def _identifier_rules() -> list[JsonValue]:
         for name in _empty_identifiers(job_type):
             properties[name] = {
                 "enum": ["", None],
-                "errorMessage": f"{name} does not apply to {job_type} jobs: it may only be empty",
+                "$comment": f"{name} does not apply to {job_type} jobs: it may only be empty",
             }
         rules.append(
             {
@@ -103,9 +115,7 @@ class TamrStatus(VendorModel):
         title="Tamr job status",
         json_schema_extra={
             "if": {"properties": {"state": {"not": {"const": "DONE"}}}, "required": ["state"]},
-            "then": {
-                "properties": {"error": {"type": "null", "errorMessage": "error is only sent when state is DONE"}}
-            },
+            "then": {"properties": {"error": {"type": "null", "$comment": "error is only sent when state is DONE"}}},
         },
     )
 
@@ -188,34 +198,81 @@ class TamrJobEvent(VendorModel):
         return self
 
 
+_SPEC = "CloudEvents 1.0"
+
+
 class TamrCloudEvent(VendorModel):
-    """A Tamr job event wrapped in a CloudEvents 1.0 envelope (Tamr says its webhooks follow CloudEvents)."""
+    """A Tamr job event in a CloudEvents 1.0 envelope: how Tamr sends it ("Webhook payloads follow the CloudEvents standard")."""
 
     model_config = ConfigDict(
         title="Tamr job event in a CloudEvents 1.0 envelope",
-        json_schema_extra={"description": "Inferred from Tamr's statement that its webhooks follow CloudEvents."},
+        json_schema_extra={
+            "description": (
+                "Tamr's realtime-notifications page: 'Webhook payloads follow the CloudEvents standard'. "
+                "The attribute rules are CloudEvents 1.0's; the values Tamr puts in source and type are inferred."
+            ),
+            # CloudEvents 1.0: attribute names are a-z and 0-9, at most 20 characters (data_base64 is the binary data).
+            "propertyNames": {"anyOf": [{"pattern": EXTENSION_NAME}, {"const": "data_base64"}]},
+        },
     )
 
-    specversion: Literal["1.0"] = Field(description="CloudEvents: the spec version, '1.0'.")
-    id: NonEmptyStr = Field(description="CloudEvents: identifies the event.")
-    source: NonEmptyStr = Field(description="CloudEvents: URI-reference of the event's origin.")
-    type: NonEmptyStr = Field(description="CloudEvents: the event type.")
-    time: Rfc3339 | None = Field(default=None, description="CloudEvents: when the event happened (RFC 3339).")
-    datacontenttype: str | None = Field(
-        default=None, description="CloudEvents (optional): media type of data, e.g. 'application/json'."
+    specversion: Literal["1.0"] = Field(description=f"{_SPEC}: the spec version, '1.0'.")
+    id: NonEmptyStr = Field(description=f"{_SPEC}: identifies the event (unique per source); non-empty.")
+    source: Annotated[str, StringConstraints(pattern=URI_REFERENCE)] = Field(
+        description=f"{_SPEC}: the event's origin, a non-empty URI-reference."
     )
-    dataschema: str | None = Field(
-        default=None, description="CloudEvents (optional): URI of the schema data adheres to."
+    type: NonEmptyStr = Field(description=f"{_SPEC}: the event type; non-empty.")
+    time: Rfc3339 | None = Field(default=None, description=f"{_SPEC} (optional): when it happened (RFC 3339).")
+    datacontenttype: NonEmptyStr | None = Field(
+        default=None, description=f"{_SPEC} (optional): media type of data, e.g. 'application/json'; non-empty."
     )
-    subject: str | None = Field(default=None, description="CloudEvents (optional): the subject of the event.")
+    dataschema: Annotated[str, StringConstraints(pattern=URI)] | None = Field(
+        default=None, description=f"{_SPEC} (optional): URI of the schema data adheres to."
+    )
+    subject: NonEmptyStr | None = Field(
+        default=None, description=f"{_SPEC} (optional): the subject of the event; non-empty."
+    )
     data: TamrJobEvent = Field(description="The Tamr job event itself.")
+
+    @model_validator(mode="after")
+    def _extension_names(self) -> TamrCloudEvent:
+        bad = [name for name in self.model_extra or {} if not re.fullmatch(EXTENSION_NAME, name)]
+        if bad:
+            raise ValueError(f"extension attribute names must be 1-20 lowercase letters or digits, not {bad[0]!r}")
+        return self
+
+
+def _one_branch(schema: dict[str, Any]) -> None:
+    # One branch per payload: an object with specversion or data is an event (so a missing id is reported
+    # as a missing id, not as a job event's wrong type), anything else is the legacy bare job event.
+    event, bare = schema.pop("oneOf", None) or schema.pop("anyOf")  # in the order of the RootModel union
+    # (a job event has no data field)
+    when = {"type": "object", "anyOf": [{"properties": {n: {}}, "required": [n]} for n in ("specversion", "data")]}
+    schema.update({"if": when, "then": event, "else": bare})
+
+
+def _form(value: object) -> str:
+    return "event" if isinstance(value, dict) and ("specversion" in value or "data" in value) else "bare"
+
+
+class TamrPayload(
+    RootModel[
+        Annotated[Annotated[TamrCloudEvent, Tag("event")] | Annotated[TamrJobEvent, Tag("bare")], Discriminator(_form)]
+    ]
+):
+    """What Tamr POSTs: a job event in a CloudEvents envelope (structured mode), or the bare job event (legacy)."""
+
+    model_config = ConfigDict(
+        title="Tamr webhook payload",
+        strict=True,
+        defer_build=True,
+        json_schema_extra=_one_branch,
+    )
 
 
 def _unwrap(payload: JsonObject) -> JsonObject:
     data = payload.get("data")
-    if "specversion" in payload and isinstance(data, dict):
-        return data
-    return payload
+    return data if isinstance(data, dict) else payload  # a job event has no data field: this is an envelope
 
 
 def _history(event: JobEvent, before: Sequence[JobEvent]) -> Iterable[str]:
@@ -331,15 +388,45 @@ def _factory_payload(rng: random.Random, history: JobHistory) -> JsonObject:
     past: list[JsonValue] = [
         _status(state, time) for state, time in zip(history.states[:-1], history.times[:-1], strict=True)
     ]
-    return {**history.job, "status": status, "statusHistory": past}
+    event: JsonObject = {**history.job, "status": status, "statusHistory": past}
+    event_id = random_uuid(rng)  # drawn last, so the event itself is the same in both forms
+    if bool_option(history.options, "legacy", rng, 0.0):
+        return event
+    return cloud_event(event, event_id, time=status["stateStartTime"])
 
+
+EVENT_SOURCE = "/webhooks/v1alpha1/jobEvents"
+"""The ``source`` of Tamr's job events (inferred: the doc's page path; Tamr documents it only as a URI-reference)."""
+
+EVENT_TYPE = "com.tamr.webhooks.v1alpha1.jobEvents"
+"""The ``type`` of Tamr's job events (inferred: Tamr documents no value)."""
+
+
+def cloud_event(event: JsonObject, event_id: str, *, time: JsonValue = None) -> JsonObject:
+    """``event`` in the CloudEvents envelope Tamr sends, with attributes as Tamr fills them.
+
+    ``id`` identifies this event (a new one per event); ``time`` is when the job
+    entered its state (``status.stateStartTime`` unless given); ``datacontenttype``
+    is ``application/json`` (Tamr: "Always set to application/json").
+    """
+    status = event.get("status")
+    when = time if time is not None else status.get("stateStartTime") if isinstance(status, dict) else None
+    envelope: JsonObject = {"specversion": "1.0", "id": event_id, "source": EVENT_SOURCE, "type": EVENT_TYPE}
+    if when is not None:
+        envelope["time"] = when
+    return {**envelope, "datacontenttype": "application/json", "data": event}
+
+
+# Tamr: "you must provide an authorization header value ... a basic auth header (BasicCreds), an API key header (X-API-KEY)".
+_CREDENTIALS = ("Authorization", "X-API-KEY")
 
 _FACTORY = VendorFactory(
     job=_factory_job,
     payload=_factory_payload,
-    status_path=lambda payload: ("status", "state"),
+    status_path=lambda payload: ("data", "status", "state") if "specversion" in payload else ("status", "state"),
     plan=_factory_plan,
     options={
+        "legacy": "True: the bare job event (the jobEvents page's shape), without the CloudEvents envelope Tamr sends",
         "planning_failure": "outcome failed: the job fails in planning, PENDING -> DONE (drawn if not set)",
         "stopping": "outcome cancelled: the job is stopped while running, through STOPPING (drawn if not set)",
     },
@@ -371,7 +458,32 @@ VENDOR = Vendor(
             "STOPPED_BY_USER cancelled, with any other reason failed."
         ),
     ),
-    delivery=DeliveryStyle(method="POST", encoding="json", note="Optionally wrapped in a CloudEvents 1.0 envelope."),
+    delivery=DeliveryStyle(
+        method="POST",
+        encoding="json",
+        name="structured",
+        cloudevents="structured",
+        credential_headers=_CREDENTIALS,
+        note=(
+            "A CloudEvents 1.0 event in structured mode (application/cloudevents+json): Tamr's "
+            "realtime-notifications page says 'Webhook payloads follow the CloudEvents standard'. "
+            "Tamr sends the authorization header configured for the webhook (e.g. Authorization, X-API-KEY)."
+        ),
+        alternatives=(
+            DeliveryStyle(
+                name="binary",
+                cloudevents="binary",
+                credential_headers=_CREDENTIALS,
+                note="The same event in binary mode: ce-* headers, the job event as the body (CloudEvents HTTP binding).",
+            ),
+            DeliveryStyle(
+                name="legacy",
+                cloudevents="unwrapped",
+                credential_headers=_CREDENTIALS,
+                note="The bare job event as application/json, without CloudEvents attributes (the jobEvents page's shape).",
+            ),
+        ),
+    ),
     job_id=lambda m: m.job_id,
     status=lambda m: m.status.state,
     time=lambda m: m.status.start_time,
@@ -385,9 +497,22 @@ VENDOR = Vendor(
             }
         )
         for name, (reason, message) in (("stopped", _STOPPED), ("planning-failed", _PLANNING_FAILED))
+    }
+    | {
+        # As Tamr sends it: the doc's event in a CloudEvents envelope (attribute values inferred, see cloud_event).
+        "DONE.cloudevent-stopped": cloud_event(
+            _doc_event(
+                {
+                    "state": "DONE",
+                    "stateStartTime": "2025-12-02T14:46:04.518Z",
+                    "error": {"reason": _STOPPED[0], "message": _STOPPED[1]},
+                }
+            ),
+            "6f1c2a0e-3b9d-4c57-9a8e-2d4b7c1e5f30",
+        )
     },
     docs="Tamr: /webhooks/v1alpha1/jobEvents",
-    schema_type=TamrJobEvent | TamrCloudEvent,
+    schema_type=TamrPayload,
     unwrap=_unwrap,
     factory=_FACTORY,
     history=_history,
