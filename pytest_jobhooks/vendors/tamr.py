@@ -202,7 +202,7 @@ _SPEC = "CloudEvents 1.0"
 
 
 class TamrCloudEvent(VendorModel):
-    """A Tamr job event in a CloudEvents 1.0 envelope: how Tamr sends it ("Webhook payloads follow the CloudEvents standard")."""
+    """A Tamr job event in a CloudEvents 1.0 envelope, as Tamr sends it ("payloads follow the CloudEvents standard")."""
 
     model_config = ConfigDict(
         title="Tamr job event in a CloudEvents 1.0 envelope",
@@ -417,7 +417,8 @@ def cloud_event(event: JsonObject, event_id: str, *, time: JsonValue = None) -> 
     return {**envelope, "datacontenttype": "application/json", "data": event}
 
 
-# Tamr: "you must provide an authorization header value ... a basic auth header (BasicCreds), an API key header (X-API-KEY)".
+# Tamr: "you must provide an authorization header value ... a basic auth header (BasicCreds), an API key
+# header (X-API-KEY)".
 _CREDENTIALS = ("Authorization", "X-API-KEY")
 
 _FACTORY = VendorFactory(
@@ -474,13 +475,13 @@ VENDOR = Vendor(
                 name="binary",
                 cloudevents="binary",
                 credential_headers=_CREDENTIALS,
-                note="The same event in binary mode: ce-* headers, the job event as the body (CloudEvents HTTP binding).",
+                note="The same event in binary mode: ce-* headers, the job event as the body (HTTP binding).",
             ),
             DeliveryStyle(
                 name="legacy",
                 cloudevents="unwrapped",
                 credential_headers=_CREDENTIALS,
-                note="The bare job event as application/json, without CloudEvents attributes (the jobEvents page's shape).",
+                note="The bare job event as application/json, no CloudEvents attributes (the jobEvents page's shape).",
             ),
         ),
     ),
