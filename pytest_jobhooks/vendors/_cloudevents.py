@@ -156,11 +156,11 @@ def binary(event: JsonObject) -> HeaderPairs:
 def _sdk_headers(attributes: dict[str, JsonValue], data: JsonValue) -> HeaderPairs | None:
     if not all(isinstance(value, str) for value in attributes.values()) or "id" not in attributes:
         return None  # the SDK would invent a missing id, and refuses what is not a string
-    given = dict(attributes)
+    given: dict[str, object] = dict(attributes)
     time = given.get("time")
     try:
         if isinstance(time, str):
-            given["time"] = parse_rfc3339(time)
+            given["time"] = parse_rfc3339(time)  # the SDK takes a datetime
     except ValueError:
         return None
     from cloudevents.core.bindings.http import to_binary
