@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,7 +16,8 @@ from cloudevents.core.v1.event import CloudEvent
 from pytest_jobhooks.catalog import read
 from pytest_jobhooks.errors import ArgumentError
 from pytest_jobhooks.factories import build, lifecycle
-from pytest_jobhooks.recordings._writer import captured_record
+from pytest_jobhooks.recordings import check_recording
+from pytest_jobhooks.recordings._writer import captured_record, line_of
 from pytest_jobhooks.sender import deliver, deliver_all
 from pytest_jobhooks.server import CaptureServer
 from pytest_jobhooks.vendors import VENDORS
@@ -154,7 +156,7 @@ def test_an_envelope_sent_as_plain_json_is_not_structured_mode(server: CaptureSe
     assert read(payload).valid  # the envelope itself is fine: only how it was sent is not
 
 
-def test_tamr_sends_the_authorization_header_configured_for_it(server: CaptureServer, tmp_path: Any) -> None:
+def test_tamr_sends_the_authorization_header_configured_for_it(server: CaptureServer) -> None:
     payload = build("tamr", seed=9)
     configured = TAMR.delivery.with_headers({"X-API-KEY": "k-123"})
     assert configured.alternatives[0].headers == (("X-API-KEY", "k-123"),)  # binary mode sends it too
@@ -168,3 +170,16 @@ def test_tamr_sends_the_authorization_header_configured_for_it(server: CaptureSe
     assert captured_record(first).headers["X-API-KEY"] == "[redacted]"
     with pytest.raises(ArgumentError, match="headers"):
         TAMR.delivery.with_headers({"X-API-KEY": "a\r\nb"})
+
+
+def test_recordings_judge_a_binary_mode_event_by_its_attributes(server: CaptureServer, tmp_path: Path) -> None:
+    payload = build("tamr", seed=10)
+    assert deliver(payload, server, style="binary").ok
+    [sent] = server.wait_for()
+    good = json.loads(line_of(captured_record(sent)))
+    bad = {**good, "headers": {**good["headers"], "ce-time": "yesterday"}}
+    path = tmp_path / "r.jsonl"
+    path.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n")
+    report = check_recording(path)
+    assert (report.valid, report.invalid) == (1, 1)
+    assert any("$.time" in message for verdict in report.listed for message in verdict.messages())
