@@ -117,7 +117,8 @@ _RFC3339 = re.compile(
 def parse_rfc3339(text: str) -> datetime:
     """Parse an RFC 3339 date-time (``2025-12-02T14:46:04.518Z``) into an aware datetime.
 
-    Accepts what jsonschema's ``date-time`` format accepts and nothing else;
+    Accepts what jsonschema's ``date-time`` format accepts and nothing else, leap
+    seconds and year 0000 included (read as the nearest instant datetime can hold);
     fractions beyond microseconds are truncated. Raises ``ValueError`` otherwise.
     """
     match = _RFC3339.fullmatch(text)
@@ -134,10 +135,19 @@ def parse_rfc3339(text: str) -> datetime:
             raise ValueError(f"{text!r} has an out-of-range UTC offset")
         offset = sign * timedelta(hours=off_h, minutes=off_m)
     micro = int((fraction + "000000")[:6])
+    # RFC 3339 allows a leap second (23:59:60) and year 0000, which datetime cannot hold: a leap
+    # second reads as the last microsecond before it, year 0000 (a leap year) as 0001-01-01 UTC.
+    leap = second == 60
+    if leap and ((hour * 60 + minute) - offset // timedelta(minutes=1)) % 1440 != 1439:
+        raise ValueError(f"{text!r} is not a valid date-time: a leap second is 23:59:60 UTC")
     try:
-        return datetime(year, month, day, hour, minute, second, micro, tzinfo=timezone(offset))
+        if year == 0:
+            datetime(2000, month, day, hour, minute, min(second, 59))  # checks month, day and time
+            return datetime(1, 1, 1, tzinfo=timezone.utc)
+        moment = datetime(year, month, day, hour, minute, 59 if leap else second, micro, tzinfo=timezone(offset))
     except ValueError as exc:
         raise ValueError(f"{text!r} is not a valid date-time: {exc}") from None
+    return moment.replace(microsecond=999_999) if leap else moment
 
 
 Precision = Literal["s", "ms", "us"]

@@ -46,7 +46,7 @@ class Delivery(OnRequest):
 
     Worked out on first read (the server stays fast): ``query``, ``json``,
     ``payload``, ``vendor``, ``job_state``, ``job_id``, ``status``, ``unified``,
-    ``problems`` and ``errors``. Bad input never raises: it shows up in ``errors``.
+    ``cloudevent``, ``problems`` and ``errors``. Bad input never raises: it shows up in ``errors``.
     """
 
     request: Request
@@ -111,6 +111,15 @@ class Delivery(OnRequest):
         """The unified status (``queued``, ``running``, ``succeeded``, ``failed``, ``cancelled``), or None."""
         state = self.job_state
         return state.unified if state is not None else None
+
+    @property
+    def cloudevent(self) -> dict[str, JsonValue] | None:
+        """The CloudEvents attributes the delivery carries (structured body or binary ``ce-*`` headers), or None.
+
+        ``delivery.cloudevent["id"]``, ``["source"]``, ``["type"]``, ``["time"]``...: everything
+        but ``data`` (which ``payload["data"]`` holds), as sent, valid or not.
+        """
+        return self.reading.cloudevent
 
     @property
     def problems(self) -> tuple[Problem, ...]:

@@ -368,9 +368,20 @@ def _tolerance_seconds(tolerance: object) -> float:
     return tolerance.total_seconds()
 
 
+# Standard Webhooks signs "{msg_id}.{timestamp}.{body}", so an id must not hold a "." ("not be allowed to
+# include any `.` to prevent certain attacks"); it travels in a header, so visible ASCII only.
+_MESSAGE_ID = re.compile(r"[!-\-/-~]+", re.ASCII)
+
+
 def _checked_id(msg_id: object) -> str:
-    if not isinstance(msg_id, str) or not msg_id or any(ch in msg_id for ch in "\r\n\0"):
-        raise ArgumentError(f"msg_id must be a non-empty single-line str, not {msg_id!r}")
+    if not isinstance(msg_id, str) or not _MESSAGE_ID.fullmatch(msg_id):
+        if isinstance(msg_id, str) and "." in msg_id:
+            raise ArgumentError(
+                f"msg_id must not contain '.' (Standard Webhooks signs msg_id.timestamp.body), not {msg_id!r}"
+            )
+        raise ArgumentError(
+            f"msg_id must be a non-empty str of visible ASCII characters without '.' or spaces, not {msg_id!r}"
+        )
     return msg_id
 
 

@@ -285,6 +285,8 @@ class _Compiler:
             items = self.compile(schema.get("items"))
             return _ANY if items is _ANY else _Array(items)
         branches = schema.get("anyOf") or schema.get("oneOf")
+        if branches is None and "then" in schema and "else" in schema:
+            branches = [schema["then"], schema["else"]]  # one shape or the other (Tamr: an event, or the bare job)
         if isinstance(branches, list):
             return self._choice([self.compile(b) for b in branches])
         enum = schema.get("enum")

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from .._json import JsonObject, JsonValue, decode, json_path
 from ..errors import PayloadValidationError, Problem
 from ..vendors import VENDORS, get_vendor
+from ..vendors._cloudevents import CONTENT_TYPE, attributes_of, from_binary, is_binary, is_structured
 from ..vendors._validation import validated
 from ..vendors.base import AnyVendor, JobState, UnifiedStatus
 from ..wire import Request, has_signature_headers, looks_like_query
@@ -51,6 +52,12 @@ class Reading:
     spec: AnyVendor | None = None
     """The registered vendor object it was read as (None when unknown)."""
     _drift: tuple[Finding, ...] | None = None
+
+    @property
+    def cloudevent(self) -> dict[str, JsonValue] | None:
+        """The CloudEvents attributes of an event (``specversion``, ``id``, ``source``, ``type``, ``time``...,
+        from the body or, in binary mode, the ``ce-*`` headers), or None when the payload is no event."""
+        return attributes_of(self.payload)
 
     @property
     def valid(self) -> bool:
@@ -145,6 +152,9 @@ def read_if_signing(request: Request) -> Reading | None:
 def _read_request(request: Request, spec: AnyVendor | None) -> Reading:
     headers = request.headers if has_signature_headers(request.headers) else None
     if not request.body.strip():
+        if is_binary(request.headers):
+            event = from_binary(request.headers, None, has_body=False)
+            return _judge(spec, event, event, None, headers, None)
         if not request.query_string:
             return _unreadable(spec, Problem("$", EMPTY_BODY))
         query = request.query_lists
@@ -158,9 +168,22 @@ def _read_request(request: Request, spec: AnyVendor | None) -> Reading:
             value = decode(text)  # type: ignore[assignment]
         except ValueError as exc:
             return _unreadable(spec, Problem("$", str(exc)))
+    if is_binary(request.headers):  # a CloudEvent in binary mode: judged as its structured form
+        event = from_binary(request.headers, value, has_body=True)
+        return _judge(spec, event, event, None, headers, value)
     if not isinstance(value, dict):
         return Reading(spec.name if spec else None, None, (Problem("$", not_an_object(value)),), json=value)
-    return _judge(spec, value, value, None, headers, value)
+    reading = _judge(spec, value, value, None, headers, value)
+    content_type = request.headers.get("content-type")
+    if attributes_of(value) is not None and not is_structured(content_type):
+        # HTTP binding: without application/cloudevents+json a receiver reads the request in binary
+        # mode, where this body is the data of an event with no ce-* attributes.
+        wrong = Problem("$", f"a CloudEvents envelope sent as {content_type or 'no Content-Type'}: {_STRUCTURED}")
+        return Reading(reading.vendor, None, (wrong, *reading.problems), value, value, reading.job_id, reading.spec)
+    return reading
+
+
+_STRUCTURED = f"structured mode needs Content-Type {CONTENT_TYPE}"
 
 
 def _parse(item: object, spec: AnyVendor | None) -> tuple[object, Mapping[str, object] | None]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from .._json import JsonObject
 from ..vendors import VENDORS, get_vendor
 from ..vendors.base import AnyVendor
-from ..vendors.schema import DIALECT, generate, is_builtin, schema_dir, schema_file, schema_of
+from ..vendors.schema import DIALECT, companion, generate, is_builtin, schema_dir, schema_file, schema_of
 
 __all__ = ["DIALECT", "generate_schema", "generated_files", "load_schema", "schema_dir", "schema_path"]
 
@@ -47,6 +47,7 @@ def generated_files() -> Iterator[tuple[str, str]]:
         if not is_builtin(spec):
             continue
         yield f"{spec.name}.schema.json", _dump(generate(spec))
+        yield f"{spec.name}.vendor.json", _dump(companion(spec))
         for name, example in spec.examples.items():
             yield f"examples/{spec.name}/{name}.json", _dump(example)
 

@@ -67,10 +67,11 @@ class Job:
     times: tuple[datetime, ...]
     outcome: UnifiedStatus
     shared: JsonObject
+    options: Mapping[str, object]
 
     def delivery(self, index: int) -> JsonObject:
         """The payload sent when the job entered ``states[index]`` (a fresh object on every call)."""
-        history = JobHistory(self.shared, self.states[: index + 1], self.times[: index + 1], self.outcome)
+        history = JobHistory(self.shared, self.states[: index + 1], self.times[: index + 1], self.outcome, self.options)
         payload = self.factory.payload(stream(self.seed, f"{self.spec.name}/delivery/{index}"), history)
         try:
             data = to_json(payload, "$")
@@ -143,7 +144,7 @@ def start_job(
     for _ in states[1:]:
         times.append(times[-1] + timedelta(milliseconds=clock.randint(*_GAP_MS)))
     shared = factory.job(stream(seed, f"{spec.name}/job"), job_id, times[0])
-    return Job(spec, factory, seed, tuple(states), tuple(times), outcome, shared)
+    return Job(spec, factory, seed, tuple(states), tuple(times), outcome, shared, options)
 
 
 def check_valid(spec: AnyVendor, payloads: Sequence[JsonObject], states: Sequence[str]) -> None:

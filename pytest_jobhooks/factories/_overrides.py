@@ -4,7 +4,8 @@ A keyword names a top-level field (``tenant="acme"``) or, with ``__`` between
 the parts, a nested one (``status__error={...}``, ``statusHistory__0__state=``).
 Over several deliveries of one job, an override changes every delivery that
 has the field; when none has it, it is added to every delivery that has the
-object it belongs in. ``OMIT`` removes a field.
+object it belongs in. ``OMIT`` removes a field. In a CloudEvents envelope (Tamr),
+the fields the vendor documents are the event's, in ``data``.
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ def apply_overrides(
     neither documented nor in any payload is refused (a typo, most likely); send
     an undocumented field through ``extra``.
     """
-    known = set(fields).union(*payloads)
+    documented = set(fields)
+    known = documented.union(*payloads, *(_data(payload) or {} for payload in payloads))
     for key, value in overrides.items():
         if key in known:
             path: tuple[str, ...] = (key,)
@@ -82,7 +84,10 @@ def apply_overrides(
                     f"no field {path[0]!r} to override (fields: {listing}); "
                     f"send an undocumented field with extra={{{path[0]!r}: ...}}"
                 )
-        _apply(payloads, path, value, key)
+        # A field the vendor documents is the event's, inside a CloudEvents envelope (Tamr's type=,
+        # status__error=); the envelope's own attributes (id=, source=, time=) are set where they are.
+        inside = path[0] in documented
+        _apply(payloads, path, value, key, inside=inside)
     for key, value in (extra or {}).items():
         if not isinstance(key, str):
             raise FactoryError(f"extra field names must be strings, not {key!r}")
@@ -90,29 +95,46 @@ def apply_overrides(
 
 
 def remove(payload: JsonObject, path: tuple[str, ...]) -> JsonObject:
-    """A copy of ``payload`` without the field at ``path``; FactoryError when there is none."""
+    """A copy of ``payload`` without the field at ``path``; FactoryError when there is none.
+
+    In a CloudEvents envelope, a path the envelope lacks is looked for in its ``data``.
+    """
     out = copy.deepcopy(payload)
-    _apply([out], path, OMIT, ".".join(path))
+    _apply([out], path, OMIT, ".".join(path), inside=_in_data(payload, path))
     return out
 
 
 def replace(payload: JsonObject, path: tuple[str, ...], value: JsonValue) -> JsonObject:
     """A copy of ``payload`` with the field at ``path`` set to ``value``; FactoryError when it cannot hold it."""
     out = copy.deepcopy(payload)
-    _apply([out], path, value, ".".join(path))
+    _apply([out], path, value, ".".join(path), inside=_in_data(payload, path))
     return out
 
 
 def lookup(payload: JsonObject, path: tuple[str, ...]) -> JsonValue:
     """The value at ``path``; FactoryError when the payload has none."""
+    if _in_data(payload, path):
+        payload = _data(payload) or payload
     parent = _resolve(payload, path[:-1])
     if parent is None or not _has(parent, path[-1]):
         raise FactoryError(f"the payload has no field {'.'.join(path)!r}")
     return parent[int(path[-1])] if isinstance(parent, list) else parent[path[-1]]
 
 
-def _apply(payloads: list[JsonObject], path: tuple[str, ...], value: object, key: str) -> None:
-    parents = [parent for parent in (_resolve(payload, path[:-1]) for payload in payloads) if parent is not None]
+def _data(payload: JsonObject) -> JsonObject | None:
+    """The event inside a CloudEvents envelope (its ``data`` object), or None when ``payload`` is no envelope."""
+    data = payload.get("data")
+    return data if "specversion" in payload and isinstance(data, dict) else None
+
+
+def _in_data(payload: JsonObject, path: tuple[str, ...]) -> bool:
+    data = _data(payload)
+    return data is not None and path[0] not in payload and path[0] in data
+
+
+def _apply(payloads: list[JsonObject], path: tuple[str, ...], value: object, key: str, *, inside: bool = False) -> None:
+    roots = [(_data(payload) or payload) if inside else payload for payload in payloads]
+    parents = [parent for parent in (_resolve(root, path[:-1]) for root in roots) if parent is not None]
     if not parents:
         where = ".".join(path[:-1])
         raise FactoryError(f"cannot set {key!r}: no payload has an object or list at {where!r} to hold it")

@@ -20,6 +20,7 @@ from ..catalog.payloads import not_an_object
 from ..catalog.reading import Reading, no_vendor
 from ..errors import PayloadValidationError, Problem, UnknownVendorError
 from ..vendors import VENDORS, get_vendor
+from ..vendors._cloudevents import from_binary, is_binary
 from ..vendors.base import AnyVendor
 
 # Enough for every key order of every payload shape a real recording holds; cleared when full.
@@ -89,6 +90,8 @@ class Judge:
         query: Mapping[str, object],
     ) -> Reading | AnyVendor:
         """Judge a recorded delivery's payload: its body (parsed, else raw text), else its query string."""
+        if is_binary(headers):  # a CloudEvent in binary mode: judged as its structured form, as read() does
+            body = from_binary(headers, body, has_body=body not in (None, ""))  # type: ignore[arg-type]
         spec = self.vendor
         if spec is None and hint is not None:
             try:

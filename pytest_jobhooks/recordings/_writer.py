@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING
 
 from .._json import COMPACT, JsonValue, decode, format_rfc3339
 from ..errors import RecordingError
+from ..vendors import credential_headers
 from ..wire import Headers, Request
 from .format import RecordedDelivery
 
@@ -53,7 +54,8 @@ _SECRET = re.compile(
 
 
 def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
-    """``headers`` (a mapping or name-value pairs) with :data:`REDACTED_HEADERS` (any case) valued ``"[redacted]"``.
+    """``headers`` (a mapping or name-value pairs) with :data:`REDACTED_HEADERS` and every vendor's
+    ``credential_headers`` (any case) valued ``"[redacted]"``.
 
     A name given several times (in any case) keeps its first spelling and its
     values joined by ``", "``, as :class:`~pytest_jobhooks.Headers` reads them.
@@ -63,9 +65,10 @@ def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> di
     )
     out: dict[str, str] = {}
     spelled: dict[str, str] = {}
+    credentials = credential_headers()  # what registered vendors send a user's credential in (Tamr's X-API-KEY)
     for name, value in pairs:
         key = name.lower()
-        if key in REDACTED_HEADERS:
+        if key in REDACTED_HEADERS or key in credentials:
             value = REDACTED
         first = spelled.get(key)
         if first is None:

@@ -88,8 +88,8 @@ def json_body(payload: Payload) -> bytes:
 def choose_style(vendor: AnyVendor, style: str | DeliveryStyle | None) -> DeliveryStyle:
     """The vendor's delivery style, or the one of its documented forms that ``style`` names.
 
-    ``style`` names a form by method or encoding (``"get"``, ``"post"``,
-    ``"query"``, ``"json"``); a :class:`DeliveryStyle` is used as given.
+    ``style`` names a form by method, encoding or name (``"get"``, ``"post"``,
+    ``"query"``, ``"json"``, Tamr's ``"binary"``); a :class:`DeliveryStyle` is used as given.
     """
     if style is None:
         return vendor.delivery
@@ -99,9 +99,9 @@ def choose_style(vendor: AnyVendor, style: str | DeliveryStyle | None) -> Delive
     if isinstance(style, str):
         wanted = style.strip().lower()
         for form in forms:
-            if wanted in (form.method.lower(), form.encoding):
+            if wanted in (form.method.lower(), form.encoding, form.name):
                 return form
-    known = ", ".join(f"{form.method.lower()!r} ({form.encoding})" for form in forms)
+    known = ", ".join(f"{(form.name or form.method.lower())!r} ({form.encoding})" for form in forms)
     raise DeliveryError(f"{vendor.name} has no delivery style {style!r}; its documented styles: {known}")
 
 
@@ -121,14 +121,14 @@ def prepare(
         query = _query(payload)
         separator = "&" if "?" in url else "?"
         full = f"{url}{separator}{query}" if query else url
-        return Prepared(spec, form, form.method, full, b"", (), extra, signs=form.signing is not None)
+        return Prepared(spec, form, form.method, full, b"", form.headers, extra, signs=form.signing is not None)
     if form.encoding != "json":
         raise DeliveryError(
             f"{spec.name}: unsupported delivery encoding {form.encoding!r} (expected 'json' or 'query')"
         )
-    body = json_body(payload)
-    content_type = (("Content-Type", JSON_CONTENT_TYPE),)
-    return Prepared(spec, form, form.method, url, body, content_type, extra, signs=form.signing is not None)
+    content, body = form.encode(json_body(payload))  # Content-Type, and ce-* headers in CloudEvents binary mode
+    own = content + form.headers
+    return Prepared(spec, form, form.method, url, body, own, extra, signs=form.signing is not None)
 
 
 def _vendor(payload: Payload, vendor: str | AnyVendor | None) -> AnyVendor:

@@ -21,6 +21,7 @@ from .schema import BUILTIN, is_builtin
 __all__ = [
     "VENDORS",
     "RegisterVendor",
+    "credential_headers",
     "get_vendor",
     "is_builtin",
     "register_vendor",
@@ -88,6 +89,20 @@ def registered(vendor: AnyVendor, *, replace: bool = False) -> Iterator[AnyVendo
                 _registry[vendor.name] = previous
             else:
                 del _registry[vendor.name]
+
+
+def credential_headers() -> frozenset[str]:
+    """The header names (lowercase) in which a registered vendor sends a credential the user configured.
+
+    Every :attr:`DeliveryStyle.credential_headers <pytest_jobhooks.vendors.base.DeliveryStyle.credential_headers>`
+    of every registered vendor and its alternative styles: recordings redact them.
+    """
+    return frozenset(
+        name.lower()
+        for spec in _registry.values()
+        for style in (spec.delivery, *spec.delivery.alternatives)
+        for name in style.credential_headers
+    )
 
 
 class RegisterVendor(Protocol):

@@ -19,12 +19,21 @@ def _check_rfc3339(text: str) -> str:
     return text
 
 
+RFC3339_PATTERN = (
+    r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9]:(?:[0-5][0-9]|60)"
+    r"(?:\.[0-9]+)?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+"""The shape of an RFC 3339 date-time, as a JSON Schema ``pattern`` beside ``format: date-time``.
+
+Validators treat ``format`` as an annotation by default (draft 2020-12); the
+pattern holds everywhere. Days of the month and leap seconds are left to the format."""
+
 Rfc3339 = Annotated[
     str,
     AfterValidator(_check_rfc3339),
-    WithJsonSchema({"type": "string", "format": "date-time"}),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": RFC3339_PATTERN}),
 ]
-"""A string holding an RFC 3339 date-time (JSON Schema ``format: date-time``)."""
+"""A string holding an RFC 3339 date-time (JSON Schema ``format: date-time`` and a ``pattern``)."""
 
 
 def _integral(value: object) -> object:

@@ -49,7 +49,11 @@ def schema_problems(vendor: AnyVendor, data: JsonObject) -> Iterator[Problem]:
     except RecursionError:
         yield Problem("$", "nested too deeply")
         return
-    problems = {Problem(json_path(e.absolute_path), _message(e)) for e in _leaf_errors(errors)}
+    leaves = list(_leaf_errors(errors))
+    # A date-time has a format and a pattern: when both fail, say it once.
+    formats = {tuple(e.absolute_path) for e in leaves if e.validator == "format"}
+    leaves = [e for e in leaves if not (e.validator == "pattern" and _is_time(e) and tuple(e.absolute_path) in formats)]
+    problems = {Problem(json_path(e.absolute_path), _message(e)) for e in leaves}
     yield from sorted(problems, key=lambda p: (p.path, p.message))
 
 
@@ -83,15 +87,22 @@ def _closest_branch(context: list[SchemaError]) -> list[SchemaError]:
 
 
 def _message(error: SchemaError) -> str:
-    custom = error.schema.get("errorMessage") if isinstance(error.schema, dict) else None
+    # A "$comment" beside a rule says what breaking it means (a standard keyword: strict validators accept it).
+    custom = error.schema.get("$comment") if isinstance(error.schema, dict) else None
     if isinstance(custom, str):
         return custom
+    if error.validator == "pattern" and _is_time(error):
+        return f"{error.instance!r} is not a 'date-time'"  # as the format check words it
     if error.validator in ("anyOf", "oneOf") and error.context:
         # Every branch rejected the value's type (an optional field): name the types it may have.
         kinds = [repr(e.validator_value) for e in error.context if e.validator == "type" and not e.relative_path]
         if kinds:
             return f"{error.instance!r} is not of type {' or '.join(kinds)}"
     return str(error.message)
+
+
+def _is_time(error: SchemaError) -> bool:
+    return isinstance(error.schema, dict) and error.schema.get("format") == "date-time"
 
 
 class _HugeInt(int):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from types import MappingProxyType
@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, get_
 
 from pydantic import BaseModel
 
-from .._json import JsonObject, JsonValue
+from .._json import JsonObject, JsonValue, parse_rfc3339
 from ..errors import VendorDefinitionError
+from ._cloudevents import ContentMode, HeaderPairs, check_headers, encode_body
 from .schema import schema_of
 
 if TYPE_CHECKING:
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
 __all__ = [
     "UNIFIED_STATUSES",
     "AnyVendor",
+    "ContentMode",
     "DeliveryStyle",
+    "HeaderPairs",
     "HistoryCheck",
     "JobEvent",
     "JobState",
@@ -127,7 +130,13 @@ class DeliveryStyle:
     ``signing`` is ``"svix"`` or None. ``retries`` is what the vendor documents about
     redelivering a failed webhook: ``"svix"`` (Svix's schedule), ``"undocumented"``
     (it retries but does not say when) or None (no retries documented).
-    ``alternatives`` lists other documented forms.
+    ``alternatives`` lists other documented forms; ``name`` is what ``style=`` calls
+    this one (besides its method and encoding). ``cloudevents`` says the payload is a
+    CloudEvents 1.0 event and in which :data:`ContentMode` it is sent (None: not an event).
+    ``headers`` are extra headers the vendor sends with every delivery (set them with
+    :meth:`with_headers`); ``credential_headers`` names the headers in which the vendor
+    sends a credential the user configured (Tamr's authorization header): recordings
+    redact them like ``Authorization``.
     """
 
     method: Literal["POST", "GET"] = "POST"
@@ -136,10 +145,30 @@ class DeliveryStyle:
     retries: Literal["svix", "undocumented"] | None = None
     note: str = ""
     alternatives: tuple[DeliveryStyle, ...] = ()
+    name: str = ""
+    cloudevents: ContentMode | None = None
+    headers: HeaderPairs = ()
+    credential_headers: tuple[str, ...] = ()
 
     def accepts_query(self) -> bool:
         """Whether this style, or one of its alternatives, carries the payload in a query string."""
         return any(style.encoding == "query" for style in (self, *self.alternatives))
+
+    def with_headers(self, headers: Mapping[str, str]) -> DeliveryStyle:
+        """This style (and its alternatives) sending ``headers`` too: ``style.with_headers({"Authorization": ...})``.
+
+        What the vendor would send once you configured it (Tamr sends the authorization
+        header you give it); pass the result as ``style=``. A header given again replaces the earlier value.
+        """
+        added = check_headers(headers)
+        names = {name.lower() for name, _ in added}
+        kept = tuple((name, value) for name, value in self.headers if name.lower() not in names)
+        alternatives = tuple(alt.with_headers(headers) for alt in self.alternatives)
+        return replace(self, headers=kept + added, alternatives=alternatives)
+
+    def encode(self, body: bytes) -> tuple[HeaderPairs, bytes]:
+        """The headers and body a JSON ``body`` is sent with in this style (``Content-Type``, ``ce-*``...)."""
+        return encode_body(self.cloudevents, body)
 
 
 class JobEvent(Protocol):
@@ -160,6 +189,13 @@ class JobEvent(Protocol):
 
 HistoryCheck = Callable[["JobEvent", Sequence["JobEvent"]], Iterable[str]]
 """``check(event, before)``: what is wrong with ``event`` given the job's events that came ``before`` it."""
+
+
+def _is_date_time(instance: object) -> bool:
+    # A format applies to strings only; parse_rfc3339 raises ValueError for any other.
+    if isinstance(instance, str):
+        parse_rfc3339(instance)
+    return True
 
 
 def _no_time(model: BaseModel) -> datetime | None:
@@ -260,7 +296,10 @@ class Vendor(Generic[M]):
         """A jsonschema validator for this vendor's schema, built once (format checks on)."""
         from jsonschema import Draft202012Validator, FormatChecker
 
-        validator: Validator = Draft202012Validator(schema_of(self), format_checker=FormatChecker())
+        checker = FormatChecker()
+        # jsonschema's own date-time check refuses leap seconds and year 0000, which RFC 3339 allows.
+        checker.checks("date-time", raises=ValueError)(_is_date_time)
+        validator: Validator = Draft202012Validator(schema_of(self), format_checker=checker)
         return validator
 
 

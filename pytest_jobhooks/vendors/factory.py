@@ -24,6 +24,7 @@ __all__ = [
     "VendorFactory",
     "bool_option",
     "check_outcome_option",
+    "choice_option",
     "int_option",
     "random_token",
     "random_uuid",
@@ -39,13 +40,15 @@ class JobHistory:
     ``job`` holds what every delivery of the job shares (drawn once by
     :attr:`VendorFactory.job`); ``states`` and ``times`` are the native states the
     job has been in so far and when it entered each, the current one last;
-    ``outcome`` is the unified status the job ends in (what a terminal state says).
+    ``outcome`` is the unified status the job ends in (what a terminal state says);
+    ``options`` are the vendor options given (:attr:`VendorFactory.options`), e.g. a payload form.
     """
 
     job: JsonObject
     states: tuple[str, ...]
     times: tuple[datetime, ...]
     outcome: UnifiedStatus
+    options: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def state(self) -> str:
@@ -123,6 +126,14 @@ def int_option(options: Mapping[str, object], name: str, rng: random.Random, cho
     value = options[name]
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise FactoryError(f"{name} must be an integer >= 0, not {value!r}")
+    return value
+
+
+def choice_option(options: Mapping[str, object], name: str, choices: Sequence[str]) -> str:
+    """Option ``name`` if given (it must be one of ``choices``), else the first choice; nothing is drawn."""
+    value = options.get(name, choices[0])
+    if not isinstance(value, str) or value not in choices:
+        raise FactoryError(f"{name} must be one of {', '.join(map(repr, choices))}, not {value!r}")
     return value
 
 

@@ -22,7 +22,7 @@ from ..errors import JobhooksError
 if TYPE_CHECKING:
     from .base import AnyVendor, DeliveryStyle
 
-__all__ = ["BUILTIN", "DIALECT", "generate", "is_builtin", "schema_dir", "schema_file", "schema_of"]
+__all__ = ["BUILTIN", "DIALECT", "companion", "generate", "is_builtin", "schema_dir", "schema_file", "schema_of"]
 
 BUILTIN = ("telmai", "tamr", "tensorlake", "tensorlake_workflow", "gofetch")
 """The modules of the built-in vendors (``vendors/<module>.py``, each defining ``VENDOR``)."""
@@ -82,11 +82,26 @@ def generate(vendor: AnyVendor) -> JsonObject:
     if vendor.schema_type is not None:
         header["title"] = f"{vendor.title} webhook payload"
         header["description"] = f"{vendor.docs}. One of: " + ", ".join(str(d.get("title")) for d in _referenced(body))
-    return {**header, "x-lifecycle": _lifecycle(vendor), "x-delivery": _delivery(vendor.delivery), **body}
+    return {**header, **body}
+
+
+def companion(vendor: AnyVendor) -> JsonObject:
+    """What the schema cannot say, shipped beside it as ``<vendor>.vendor.json``: lifecycle and delivery style.
+
+    A companion file rather than ``x-`` keywords, so the schema compiles in strict
+    validators (Ajv's strict mode refuses unknown keywords).
+    """
+    return {
+        "vendor": vendor.name,
+        "title": vendor.title,
+        "docs": vendor.docs,
+        "schema": f"{vendor.name}.schema.json",
+        "lifecycle": _lifecycle(vendor),
+        "delivery": _delivery(vendor.delivery),
+    }
 
 
 def _lifecycle(spec: AnyVendor) -> JsonObject:
-    # An annotation (unknown keywords are ignored by validators) so the contract carries the lifecycle too.
     life = spec.lifecycle
     return {
         "description": f"Job lifecycle of {spec.title}. {life.note}".strip(),
@@ -109,6 +124,12 @@ def _delivery(style: DeliveryStyle) -> JsonObject:
         "signing": style.signing,
         "retries": style.retries,
     }
+    if style.name:
+        out["name"] = style.name
+    if style.cloudevents:
+        out["cloudevents"] = style.cloudevents
+    if style.credential_headers:
+        out["credentialHeaders"] = _names(style.credential_headers)
     if style.note:
         out["note"] = style.note
     if style.alternatives:
@@ -118,7 +139,7 @@ def _delivery(style: DeliveryStyle) -> JsonObject:
 
 def _referenced(body: JsonObject) -> Iterator[JsonObject]:
     defs = body.get("$defs")
-    branches = body.get("anyOf")
+    branches = body.get("anyOf", [body.get("then"), body.get("else")])
     if not isinstance(defs, dict) or not isinstance(branches, list):
         return
     for branch in branches:

@@ -1,9 +1,9 @@
-"""Tamr: job event notifications (POST with a JSON body, optionally in a CloudEvents envelope).
+"""Tamr: job event notifications, sent as CloudEvents 1.0 (POST, structured mode by default).
 
-Source: Tamr's "/webhooks/v1alpha1/jobEvents" page. It lists what an event
-holds but gives no JSON names for the envelope: ``jobId``, ``type``, ``status``
-and ``statusHistory`` and the job type values are inferred (the resource
-identifier names and the ``status`` object are documented).
+Sources: Tamr's "/webhooks/v1alpha1/jobEvents" page (what a job event holds) and its
+realtime-notifications page ("Webhook payloads follow the CloudEvents standard").
+The models are in :mod:`pytest_jobhooks.vendors.tamr_models`; here are the lifecycle,
+the delivery styles, the factory and the :data:`VENDOR` itself.
 """
 
 from __future__ import annotations
@@ -12,210 +12,39 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from itertools import pairwise
-from typing import Annotated, Literal, get_args
+from typing import get_args
 
-from pydantic import ConfigDict, Field, StringConstraints, model_validator
-
-from .._json import format_rfc3339, parse_rfc3339
-from ..errors import VendorDefinitionError
-from ._fields import NonEmptyStr, Rfc3339, VendorModel
+from .._json import format_rfc3339
 from .base import DeliveryStyle, JobEvent, JsonObject, JsonValue, Lifecycle, UnifiedStatus, Vendor
-from .factory import JobHistory, VendorFactory, bool_option, check_outcome_option
-
-__all__ = ["VENDOR", "TamrCloudEvent", "TamrError", "TamrJobEvent", "TamrStatus"]
-
-TamrState = Literal["PENDING", "RUNNING", "STOPPING", "DONE"]
-TamrJobType = Literal[
-    "LOAD_SOURCE", "UPDATE_DATA_PRODUCT", "UPDATE_WORKFLOW", "PUBLISH_CONFIGURATION", "PUBLISH_DESTINATION"
-]
-ErrorReason = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$", max_length=63)]
-
-IDENTIFIERS = (
-    "sourceId",
-    "sourceDisplayName",
-    "dataProductId",
-    "dataProductDisplayName",
-    "workflowId",
-    "workflowDisplayName",
-    "destinationId",
-    "destinationDisplayName",
+from .factory import JobHistory, VendorFactory, bool_option, check_outcome_option, random_uuid
+from .tamr_models import (
+    IDENTIFIERS,
+    TamrCloudEvent,
+    TamrError,
+    TamrJobEvent,
+    TamrJobType,
+    TamrPayload,
+    TamrStatus,
+    optional_identifiers,
+    required_identifiers,
 )
 
-# Per job type, from the doc's table: identifiers that must carry a value, and
-# those that may also be sent (the table's display names, which legacy data
-# products omit). Every other identifier, if present, must be empty.
-_REQUIRED: dict[str, tuple[str, ...]] = {
-    "LOAD_SOURCE": ("sourceId", "sourceDisplayName"),
-    "UPDATE_DATA_PRODUCT": ("dataProductId",),
-    "UPDATE_WORKFLOW": ("workflowId", "workflowDisplayName"),
-    "PUBLISH_CONFIGURATION": ("destinationId",),
-    "PUBLISH_DESTINATION": ("destinationId", "destinationDisplayName"),
-}
-_OPTIONAL: dict[str, tuple[str, ...]] = {
-    "UPDATE_DATA_PRODUCT": ("dataProductDisplayName",),
-    "PUBLISH_CONFIGURATION": ("destinationDisplayName", "dataProductId", "dataProductDisplayName"),
-}
-if set(_REQUIRED) != set(get_args(TamrJobType)):  # pragma: no cover - guards edits to the table
-    raise VendorDefinitionError("Tamr identifier table does not cover every job type")
-
-
-def _empty_identifiers(job_type: str) -> tuple[str, ...]:
-    allowed = {*_REQUIRED[job_type], *_OPTIONAL.get(job_type, ())}
-    return tuple(name for name in IDENTIFIERS if name not in allowed)
-
-
-def _identifier_rules() -> list[JsonValue]:
-    rules: list[JsonValue] = []
-    for job_type, required in _REQUIRED.items():
-        properties: dict[str, JsonValue] = {name: {"minLength": 1, "type": "string"} for name in required}
-        for name in _empty_identifiers(job_type):
-            properties[name] = {
-                "enum": ["", None],
-                "errorMessage": f"{name} does not apply to {job_type} jobs: it may only be empty",
-            }
-        rules.append(
-            {
-                "if": {"properties": {"type": {"const": job_type}}, "required": ["type"]},
-                "then": {"required": list(required), "properties": properties},
-            }
-        )
-    return rules
-
-
-class TamrError(VendorModel):
-    """Why a DONE job was stopped or failed."""
-
-    model_config = ConfigDict(title="Tamr job error")
-
-    reason: ErrorReason = Field(
-        description=(
-            "Upper snake case. Documented: STOPPED_BY_USER (the job was stopped), PLANNING_FAILED "
-            "(failed during planning); other reasons are inferred to exist."
-        )
-    )
-    message: str = Field(description="Doc: a human-readable message, e.g. 'The job was stopped by a user.'")
-
-
-class TamrStatus(VendorModel):
-    """A job status: the state and when the job entered it (plus the error of a stopped or failed DONE)."""
-
-    model_config = ConfigDict(
-        title="Tamr job status",
-        json_schema_extra={
-            "if": {"properties": {"state": {"not": {"const": "DONE"}}}, "required": ["state"]},
-            "then": {
-                "properties": {"error": {"type": "null", "errorMessage": "error is only sent when state is DONE"}}
-            },
-        },
-    )
-
-    state: TamrState = Field(description="Doc: 'Current job status (PENDING, RUNNING, STOPPING, or DONE)'.")
-    state_start_time: Rfc3339 = Field(
-        alias="stateStartTime", description="Doc: 'the time the job entered this status' (RFC 3339)."
-    )
-    error: TamrError | None = Field(
-        default=None,
-        description="Doc: 'If a job was stopped or failed, the event includes an error message'. Only on DONE.",
-    )
-
-    @property
-    def start_time(self) -> datetime:
-        """``stateStartTime`` as an aware datetime."""
-        return parse_rfc3339(self.state_start_time)
-
-    @model_validator(mode="after")
-    def _error_only_when_done(self) -> TamrStatus:
-        if self.error is not None and self.state != "DONE":
-            raise ValueError("error is only sent when state is DONE")
-        return self
-
-
-def _identifier_doc(what: str) -> str:
-    return f"Doc: the {what}. Sent with a value, or only empty, depending on the job type (doc's table)."
-
-
-class TamrJobEvent(VendorModel):
-    """One Tamr job event: the job, its type, the resource it ran for, its status and past statuses."""
-
-    model_config = ConfigDict(
-        title="Tamr job event",
-        json_schema_extra={"allOf": _identifier_rules()},
-    )
-
-    job_id: NonEmptyStr = Field(alias="jobId", description="Doc: 'Job ID'. JSON name inferred.")
-    type: TamrJobType = Field(
-        description="Doc: 'Job type' (load source, update data product, ...). JSON name and values inferred."
-    )
-    status: TamrStatus = Field(
-        description="Doc: 'Current job status ... and the time the job entered this status'. JSON name documented."
-    )
-    status_history: list[TamrStatus] = Field(
-        alias="statusHistory",
-        description=(
-            "Doc: 'Past statuses for this job'. Inferred: JSON name, oldest first, the current status excluded."
-        ),
-    )
-    source_id: str | None = Field(default=None, alias="sourceId", description=_identifier_doc("source ID"))
-    source_display_name: str | None = Field(
-        default=None, alias="sourceDisplayName", description=_identifier_doc("source name")
-    )
-    data_product_id: str | None = Field(
-        default=None, alias="dataProductId", description=_identifier_doc("data product ID")
-    )
-    data_product_display_name: str | None = Field(
-        default=None, alias="dataProductDisplayName", description=_identifier_doc("data product name")
-    )
-    workflow_id: str | None = Field(default=None, alias="workflowId", description=_identifier_doc("workflow ID"))
-    workflow_display_name: str | None = Field(
-        default=None, alias="workflowDisplayName", description=_identifier_doc("workflow name")
-    )
-    destination_id: str | None = Field(
-        default=None, alias="destinationId", description=_identifier_doc("destination ID")
-    )
-    destination_display_name: str | None = Field(
-        default=None, alias="destinationDisplayName", description=_identifier_doc("destination name")
-    )
-
-    @model_validator(mode="after")
-    def _identifiers_fit_type(self) -> TamrJobEvent:
-        values = self.model_dump(by_alias=True)
-        missing = [name for name in _REQUIRED[self.type] if not values[name]]
-        stray = [name for name in _empty_identifiers(self.type) if values[name]]
-        problems = [f"{name} is required for {self.type} jobs" for name in missing]
-        problems += [f"{name} does not apply to {self.type} jobs: it may only be empty" for name in stray]
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
-
-class TamrCloudEvent(VendorModel):
-    """A Tamr job event wrapped in a CloudEvents 1.0 envelope (Tamr says its webhooks follow CloudEvents)."""
-
-    model_config = ConfigDict(
-        title="Tamr job event in a CloudEvents 1.0 envelope",
-        json_schema_extra={"description": "Inferred from Tamr's statement that its webhooks follow CloudEvents."},
-    )
-
-    specversion: Literal["1.0"] = Field(description="CloudEvents: the spec version, '1.0'.")
-    id: NonEmptyStr = Field(description="CloudEvents: identifies the event.")
-    source: NonEmptyStr = Field(description="CloudEvents: URI-reference of the event's origin.")
-    type: NonEmptyStr = Field(description="CloudEvents: the event type.")
-    time: Rfc3339 | None = Field(default=None, description="CloudEvents: when the event happened (RFC 3339).")
-    datacontenttype: str | None = Field(
-        default=None, description="CloudEvents (optional): media type of data, e.g. 'application/json'."
-    )
-    dataschema: str | None = Field(
-        default=None, description="CloudEvents (optional): URI of the schema data adheres to."
-    )
-    subject: str | None = Field(default=None, description="CloudEvents (optional): the subject of the event.")
-    data: TamrJobEvent = Field(description="The Tamr job event itself.")
+__all__ = [
+    "EVENT_SOURCE",
+    "EVENT_TYPE",
+    "VENDOR",
+    "TamrCloudEvent",
+    "TamrError",
+    "TamrJobEvent",
+    "TamrPayload",
+    "TamrStatus",
+    "cloud_event",
+]
 
 
 def _unwrap(payload: JsonObject) -> JsonObject:
     data = payload.get("data")
-    if "specversion" in payload and isinstance(data, dict):
-        return data
-    return payload
+    return data if isinstance(data, dict) else payload  # a job event has no data field: this is an envelope
 
 
 def _history(event: JobEvent, before: Sequence[JobEvent]) -> Iterable[str]:
@@ -289,7 +118,7 @@ def _factory_job(rng: random.Random, job_id: str | None, start: datetime) -> Jso
     job_type = rng.choice(get_args(TamrJobType))
     drawn = str(rng.randint(1_000, 99_999_999))  # drawn even when given, so the rest stays the same
     job: JsonObject = {"jobId": job_id if job_id is not None else drawn, "type": job_type}
-    names = (*_REQUIRED[job_type], *_OPTIONAL.get(job_type, ()))
+    names = (*required_identifiers(job_type), *optional_identifiers(job_type))
     for kind in dict.fromkeys(name.removesuffix("DisplayName").removesuffix("Id") for name in names):
         display = rng.choice(_RESOURCE_NAMES[kind])
         job[f"{kind}Id"] = f"{_ID_PREFIX[kind]}_{display.lower().replace(' ', '_')}"
@@ -331,15 +160,46 @@ def _factory_payload(rng: random.Random, history: JobHistory) -> JsonObject:
     past: list[JsonValue] = [
         _status(state, time) for state, time in zip(history.states[:-1], history.times[:-1], strict=True)
     ]
-    return {**history.job, "status": status, "statusHistory": past}
+    event: JsonObject = {**history.job, "status": status, "statusHistory": past}
+    event_id = random_uuid(rng)  # drawn last, so the event itself is the same in both forms
+    if bool_option(history.options, "legacy", rng, 0.0):
+        return event
+    return cloud_event(event, event_id, time=status["stateStartTime"])
 
+
+EVENT_SOURCE = "/webhooks/v1alpha1/jobEvents"
+"""The ``source`` of Tamr's job events (inferred: the doc's page path; Tamr documents it only as a URI-reference)."""
+
+EVENT_TYPE = "com.tamr.webhooks.v1alpha1.jobEvents"
+"""The ``type`` of Tamr's job events (inferred: Tamr documents no value)."""
+
+
+def cloud_event(event: JsonObject, event_id: str, *, time: JsonValue = None) -> JsonObject:
+    """``event`` in the CloudEvents envelope Tamr sends, with attributes as Tamr fills them.
+
+    ``id`` identifies this event (a new one per event); ``time`` is when the job
+    entered its state (``status.stateStartTime`` unless given); ``datacontenttype``
+    is ``application/json`` (Tamr: "Always set to application/json").
+    """
+    status = event.get("status")
+    when = time if time is not None else status.get("stateStartTime") if isinstance(status, dict) else None
+    envelope: JsonObject = {"specversion": "1.0", "id": event_id, "source": EVENT_SOURCE, "type": EVENT_TYPE}
+    if when is not None:
+        envelope["time"] = when
+    return {**envelope, "datacontenttype": "application/json", "data": event}
+
+
+# Tamr: "you must provide an authorization header value ... a basic auth header (BasicCreds), an API key
+# header (X-API-KEY)".
+_CREDENTIALS = ("Authorization", "X-API-KEY")
 
 _FACTORY = VendorFactory(
     job=_factory_job,
     payload=_factory_payload,
-    status_path=lambda payload: ("status", "state"),
+    status_path=lambda payload: ("data", "status", "state") if "specversion" in payload else ("status", "state"),
     plan=_factory_plan,
     options={
+        "legacy": "True: the bare job event (the jobEvents page's shape), without the CloudEvents envelope Tamr sends",
         "planning_failure": "outcome failed: the job fails in planning, PENDING -> DONE (drawn if not set)",
         "stopping": "outcome cancelled: the job is stopped while running, through STOPPING (drawn if not set)",
     },
@@ -371,7 +231,32 @@ VENDOR = Vendor(
             "STOPPED_BY_USER cancelled, with any other reason failed."
         ),
     ),
-    delivery=DeliveryStyle(method="POST", encoding="json", note="Optionally wrapped in a CloudEvents 1.0 envelope."),
+    delivery=DeliveryStyle(
+        method="POST",
+        encoding="json",
+        name="structured",
+        cloudevents="structured",
+        credential_headers=_CREDENTIALS,
+        note=(
+            "A CloudEvents 1.0 event in structured mode (application/cloudevents+json): Tamr's "
+            "realtime-notifications page says 'Webhook payloads follow the CloudEvents standard'. "
+            "Tamr sends the authorization header configured for the webhook (e.g. Authorization, X-API-KEY)."
+        ),
+        alternatives=(
+            DeliveryStyle(
+                name="binary",
+                cloudevents="binary",
+                credential_headers=_CREDENTIALS,
+                note="The same event in binary mode: ce-* headers, the job event as the body (HTTP binding).",
+            ),
+            DeliveryStyle(
+                name="legacy",
+                cloudevents="unwrapped",
+                credential_headers=_CREDENTIALS,
+                note="The bare job event as application/json, no CloudEvents attributes (the jobEvents page's shape).",
+            ),
+        ),
+    ),
     job_id=lambda m: m.job_id,
     status=lambda m: m.status.state,
     time=lambda m: m.status.start_time,
@@ -385,9 +270,22 @@ VENDOR = Vendor(
             }
         )
         for name, (reason, message) in (("stopped", _STOPPED), ("planning-failed", _PLANNING_FAILED))
+    }
+    | {
+        # As Tamr sends it: the doc's event in a CloudEvents envelope (attribute values inferred, see cloud_event).
+        "DONE.cloudevent-stopped": cloud_event(
+            _doc_event(
+                {
+                    "state": "DONE",
+                    "stateStartTime": "2025-12-02T14:46:04.518Z",
+                    "error": {"reason": _STOPPED[0], "message": _STOPPED[1]},
+                }
+            ),
+            "6f1c2a0e-3b9d-4c57-9a8e-2d4b7c1e5f30",
+        )
     },
     docs="Tamr: /webhooks/v1alpha1/jobEvents",
-    schema_type=TamrJobEvent | TamrCloudEvent,
+    schema_type=TamrPayload,
     unwrap=_unwrap,
     factory=_FACTORY,
     history=_history,

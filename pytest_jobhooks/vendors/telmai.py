@@ -10,17 +10,31 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, WithJsonSchema, model_validator
 
 from ._fields import Count, NonEmptyStr, VendorModel
 from .base import DeliveryStyle, JsonObject, Lifecycle, UnifiedStatus, Vendor
-from .factory import JobHistory, VendorFactory, int_option, random_uuid
+from .factory import JobHistory, VendorFactory, choice_option, int_option, random_uuid
 
 __all__ = ["VENDOR", "TelmaiJobStatus"]
 
 TelmaiStatus = Literal["PREPARING", "BATCH_WAIT", "IN_PROGRESS", "FINISHED", "FAILED"]
+
+# Either spelling may be absent, but one sent is a non-empty string (never null).
+_JobId = Annotated[NonEmptyStr | None, WithJsonSchema({"type": "string", "minLength": 1})]
+
+
+_CLIENT = "Telmai's official client (telmai 0.3.6, telmai/resources/scans.py, set_callback)"
+_RETRIES = (
+    "Retries: the doc says 'Telmai retries delivery on failure' without a schedule, so the sender's default "
+    f"schedule is inferred (10 s, 1 min, 5 min); {_CLIENT} says 'no retry and no delivery guarantee': "
+    "model that with retry=False."
+)
+
+
+_ONE_ID = "one of jobId (the doc) or job_id (Telmai's client) is required"
 
 
 class TelmaiJobStatus(VendorModel):
@@ -31,14 +45,23 @@ class TelmaiJobStatus(VendorModel):
         json_schema_extra={
             "description": (
                 "Telmai POSTs this JSON body to the configured Webhook URL when a processing job's "
-                "status changes (doc: Jobs Status Notification). Telmai retries delivery on failure."
-            )
+                "status changes. The two sources disagree on the job id's name: the doc (Jobs Status "
+                "Notification) says jobId, " + _CLIENT + " describes the payload as "
+                "{tenant, source, job_id, status, details}; one of jobId / job_id is required. " + _RETRIES
+            ),
+            "anyOf": [
+                {"properties": {name: {"description": _ONE_ID}}, "required": [name], "$comment": _ONE_ID}
+                for name in ("jobId", "job_id")
+            ],
         },
     )
 
     tenant: NonEmptyStr = Field(description="Doc: 'Associated tenant ID where the callback happened'.")
     source: NonEmptyStr = Field(description="Doc: 'Associated dataset source ID'.")
-    job_id: NonEmptyStr = Field(alias="jobId", description="Doc: 'Associated job ID'.")
+    job_id: _JobId = Field(default=None, alias="jobId", description="Doc: 'Associated job ID' (the doc's spelling).")
+    client_job_id: _JobId = Field(
+        default=None, alias="job_id", description=f"The job ID as {_CLIENT} spells it (instead of jobId)."
+    )
     status: TelmaiStatus = Field(
         description=(
             "Doc: 'Job status (IN_PROGRESS, FINISHED, FAILED, PREPARING, BATCH_WAIT)'. "
@@ -55,6 +78,21 @@ class TelmaiJobStatus(VendorModel):
             "the same for every status of one job."
         ),
     )
+
+    @property
+    def id(self) -> str:
+        """The job id, whichever of ``jobId`` (the doc) and ``job_id`` (the client) carries it."""
+        return self.job_id or self.client_job_id or ""
+
+    @model_validator(mode="after")
+    def _one_job_id(self) -> TelmaiJobStatus:
+        given = self.model_fields_set
+        if not {"job_id", "client_job_id"} & given:
+            raise ValueError(_ONE_ID)
+        for name, alias in (("job_id", "jobId"), ("client_job_id", "job_id")):
+            if name in given and getattr(self, name) is None:
+                raise ValueError(f"{alias} must be a non-empty string, not null")
+        return self
 
 
 # Factory: realistic payloads and job histories (used by pytest_jobhooks.factories).
@@ -97,7 +135,13 @@ def _factory_plan(rng: random.Random, outcome: UnifiedStatus, options: Mapping[s
 def _factory_payload(rng: random.Random, history: JobHistory) -> JsonObject:
     state = history.state
     details = rng.choice(_FAILURES) if state == "FAILED" else rng.choice(_DETAILS[state])
-    return {**history.job, "status": state, "details": details}
+    payload: JsonObject = {**history.job, "status": state, "details": details}
+    if choice_option(history.options, "id_field", _ID_FIELDS) == "job_id":
+        payload = {("job_id" if key == "jobId" else key): value for key, value in payload.items()}
+    return payload
+
+
+_ID_FIELDS = ("jobId", "job_id")
 
 
 _FACTORY = VendorFactory(
@@ -105,7 +149,10 @@ _FACTORY = VendorFactory(
     payload=_factory_payload,
     status_path=lambda payload: ("status",),
     plan=_factory_plan,
-    options={"batch_wait_rounds": "how many BATCH_WAIT -> IN_PROGRESS rounds the job goes through (drawn if not set)"},
+    options={
+        "batch_wait_rounds": "how many BATCH_WAIT -> IN_PROGRESS rounds the job goes through (drawn if not set)",
+        "id_field": "where the job id goes: 'jobId' (the doc, default) or 'job_id' (Telmai's official client)",
+    },
 )
 
 
@@ -134,10 +181,9 @@ VENDOR = Vendor(
             "FAILED is accepted from any non-terminal state."
         ),
     ),
-    delivery=DeliveryStyle(
-        method="POST", encoding="json", retries="undocumented", note="Retries on failure (schedule undocumented)."
-    ),
-    job_id=lambda m: m.job_id,
+    delivery=DeliveryStyle(method="POST", encoding="json", retries="undocumented", note=_RETRIES),
+    job_id=lambda m: m.id,
+    job_id_fields=("jobId", "job_id"),
     status=lambda m: m.status,
     examples={
         "FINISHED.doc": {

@@ -64,7 +64,7 @@ class TensorlakeJobEvent(VendorModel):
                         "properties": {
                             "finished_at": {
                                 "type": "null",
-                                "errorMessage": "a pending job has no finished_at",
+                                "$comment": "a pending job has no finished_at",
                             }
                         }
                     },

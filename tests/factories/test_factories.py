@@ -105,11 +105,13 @@ def test_default_build_is_a_terminal_success_and_the_last_delivery_of_its_lifecy
 
 def test_a_status_built_alone_equals_that_delivery_of_the_lifecycle() -> None:
     for seed in range(20):
-        deliveries = lifecycle("tamr", outcome="cancelled", seed=seed, stopping=True)
+        deliveries = lifecycle("tamr", outcome="cancelled", seed=seed, stopping=True, legacy=True)
         for payload in deliveries:
             status = payload["status"]["state"]
             if status != "DONE":
-                assert build("tamr", status=status, outcome="cancelled", seed=seed, stopping=True) == payload
+                assert (
+                    build("tamr", status=status, outcome="cancelled", seed=seed, stopping=True, legacy=True) == payload
+                )
 
 
 # --- vendor-specific consistency and realism -----------------------------------------------------
@@ -139,7 +141,7 @@ def test_telmai_batch_wait_rounds_can_be_set() -> None:
 def test_tamr_history_grows_with_each_delivery_and_times_increase() -> None:
     for seed in range(100):
         for outcome in outcomes("tamr"):
-            deliveries = lifecycle("tamr", outcome=outcome, seed=seed)
+            deliveries = lifecycle("tamr", outcome=outcome, seed=seed, legacy=True)
             statuses = [p["status"] for p in deliveries]
             for index, payload in enumerate(deliveries):
                 assert payload["statusHistory"] == [
@@ -158,25 +160,30 @@ def test_tamr_history_grows_with_each_delivery_and_times_increase() -> None:
 
 
 def test_tamr_paths_vary_with_the_seed_and_can_be_chosen() -> None:
-    failed = {tuple(p["status"]["state"] for p in lifecycle("tamr", outcome="failed", seed=s)) for s in range(60)}
+    failed = {
+        tuple(p["status"]["state"] for p in lifecycle("tamr", outcome="failed", seed=s, legacy=True)) for s in range(60)
+    }
     assert failed == {("PENDING", "DONE"), ("PENDING", "RUNNING", "DONE")}
-    cancelled = {tuple(p["status"]["state"] for p in lifecycle("tamr", outcome="cancelled", seed=s)) for s in range(60)}
+    cancelled = {
+        tuple(p["status"]["state"] for p in lifecycle("tamr", outcome="cancelled", seed=s, legacy=True))
+        for s in range(60)
+    }
     assert ("PENDING", "RUNNING", "STOPPING", "DONE") in cancelled
     assert len(cancelled) == 3
-    planning = lifecycle("tamr", outcome="failed", seed=3, planning_failure=True)
+    planning = lifecycle("tamr", outcome="failed", seed=3, planning_failure=True, legacy=True)
     assert [p["status"]["state"] for p in planning] == ["PENDING", "DONE"]
     assert planning[-1]["status"]["error"]["reason"] == "PLANNING_FAILED"
-    running = lifecycle("tamr", outcome="failed", seed=3, planning_failure=False)
+    running = lifecycle("tamr", outcome="failed", seed=3, planning_failure=False, legacy=True)
     assert [p["status"]["state"] for p in running] == ["PENDING", "RUNNING", "DONE"]
     assert running[-1]["status"]["error"]["reason"] != "PLANNING_FAILED"
-    stopping = lifecycle("tamr", outcome="cancelled", seed=3, stopping=True)
+    stopping = lifecycle("tamr", outcome="cancelled", seed=3, stopping=True, legacy=True)
     assert [p["status"]["state"] for p in stopping] == ["PENDING", "RUNNING", "STOPPING", "DONE"]
 
 
 def test_tamr_identifiers_and_names_fit_the_job_type() -> None:
     types = set()
     for seed in range(100):
-        payload = build("tamr", seed=seed)
+        payload = build("tamr", seed=seed, legacy=True)
         types.add(payload["type"])
         kind = {"LOAD_SOURCE": "source", "UPDATE_WORKFLOW": "workflow", "PUBLISH_DESTINATION": "destination"}
         expected = kind.get(payload["type"], "dataProduct" if payload["type"] == "UPDATE_DATA_PRODUCT" else None)
@@ -252,13 +259,15 @@ def test_overrides_replace_top_level_and_nested_fields() -> None:
     state = jh.job_state("tamr", payload)
     assert (state.job_id, state.status, state.unified) == ("job-7", "DONE", "cancelled")
     first = build("tamr", seed=1, statusHistory__0__stateStartTime="2020-01-01T00:00:00.000Z")
-    assert first["statusHistory"][0] == {"state": "PENDING", "stateStartTime": "2020-01-01T00:00:00.000Z"}
+    assert first["data"]["statusHistory"][0] == {"state": "PENDING", "stateStartTime": "2020-01-01T00:00:00.000Z"}
     assert build("telmai", seed=1, details="") == {**build("telmai", seed=1), "details": ""}
     assert "details" not in build("telmai", seed=1, details=OMIT, validate=False)
 
 
 def test_an_override_that_breaks_the_payload_raises_unless_validate_is_false() -> None:
-    with pytest.raises(jh.PayloadValidationError, match=r"\$\.status\.error: error is only sent when state is DONE"):
+    with pytest.raises(
+        jh.PayloadValidationError, match=r"\$\.data\.status\.error: error is only sent when state is DONE"
+    ):
         build("tamr", status="RUNNING", seed=1, status__error={"reason": "X", "message": "m"})
     broken = build("telmai", seed=1, jobId=42, validate=False)
     assert broken["jobId"] == 42
@@ -268,8 +277,8 @@ def test_lifecycle_overrides_change_the_deliveries_that_have_the_field() -> None
     deliveries = lifecycle("telmai", seed=2, tenant="acme", uploadTimestamp=1_700_000_000_000)
     assert {(p["tenant"], p["uploadTimestamp"]) for p in deliveries} == {("acme", 1_700_000_000_000)}
     failed = lifecycle("tamr", outcome="failed", seed=2, status__error__reason="DISK_FULL")
-    assert failed[-1]["status"]["error"]["reason"] == "DISK_FULL"
-    assert all("error" not in p["status"] for p in failed[:-1])
+    assert failed[-1]["data"]["status"]["error"]["reason"] == "DISK_FULL"
+    assert all("error" not in p["data"]["status"] for p in failed[:-1])
     tensorlake = lifecycle("tensorlake", outcome="failed", seed=2, error="boom")
     assert [p.get("error") for p in tensorlake] == [None, "boom"]
 
@@ -305,7 +314,7 @@ def test_job_id_and_start_are_shared_by_every_delivery() -> None:
     start = datetime(2026, 4, 17, 9, 30, tzinfo=timezone(timedelta(hours=2)))
     deliveries = lifecycle("tamr", seed=4, job_id="job-1", start=start)
     assert {jh.job_state("tamr", p).job_id for p in deliveries} == {"job-1"}
-    assert deliveries[0]["status"]["stateStartTime"] == "2026-04-17T07:30:00.000Z"
+    assert deliveries[0]["data"]["status"]["stateStartTime"] == "2026-04-17T07:30:00.000Z"
     assert build("telmai", seed=4, start=start)["jobId"].startswith("job-20260417-")
     created = datetime.fromisoformat(build("tensorlake", seed=4)["created_at"].replace("Z", "+00:00"))
     assert BASE_TIME <= created < BASE_TIME + timedelta(days=366)
@@ -367,10 +376,10 @@ def test_no_seed_draws_a_fresh_one_without_touching_global_random() -> None:
 
 def test_payloads_are_fresh_objects() -> None:
     first = lifecycle("tamr", seed=3)
-    first[0]["statusHistory"].append("junk")
-    first[-1]["status"]["state"] = "junk"
+    first[0]["data"]["statusHistory"].append("junk")
+    first[-1]["data"]["status"]["state"] = "junk"
     assert lifecycle("tamr", seed=3) == lifecycle("tamr", seed=3)
-    assert lifecycle("tamr", seed=3)[0]["statusHistory"] == []
+    assert lifecycle("tamr", seed=3)[0]["data"]["statusHistory"] == []
 
 
 # --- SeededFactory -------------------------------------------------------------------------------
@@ -465,7 +474,7 @@ def test_defects_listed_for_telmai() -> None:
 def test_status_defects_use_other_vendors_statuses_or_none_at_all() -> None:
     everyone = {state for spec in VENDORS.values() for state in spec.lifecycle.states}
     for seed in range(30):
-        foreign = invalid("tamr", "foreign-status", seed=seed)["status"]["state"]
+        foreign = invalid("tamr", "foreign-status", seed=seed)["data"]["status"]["state"]
         assert foreign in everyone - set(VENDORS["tamr"].lifecycle.states)
         unknown = invalid("telmai", "unknown-status", seed=seed)["status"]
         assert unknown not in everyone
@@ -474,16 +483,18 @@ def test_status_defects_use_other_vendors_statuses_or_none_at_all() -> None:
 
 
 def test_wrong_types_are_what_buggy_senders_write() -> None:
-    assert isinstance(invalid("tamr", "wrong-type:jobId", seed=1)["jobId"], int)  # a numeric id sent as a number
-    assert json.loads(invalid("tamr", "wrong-type:status", seed=1)["status"])["state"] == "DONE"  # JSON as text
+    assert isinstance(
+        invalid("tamr", "wrong-type:jobId", seed=1)["data"]["jobId"], int
+    )  # a numeric id sent as a number
+    assert json.loads(invalid("tamr", "wrong-type:status", seed=1)["data"]["status"])["state"] == "DONE"  # JSON as text
     usage = invalid("tensorlake", "wrong-type:usage.pages_parsed", seed=1)["usage"]["pages_parsed"]
     assert usage == str(build("tensorlake", seed=1)["usage"]["pages_parsed"])
 
 
 def test_any_field_path_can_be_broken_and_the_result_is_checked() -> None:
-    assert "state" not in invalid("tamr", "missing:status.state", seed=2)["status"]
+    assert "state" not in invalid("tamr", "missing:status.state", seed=2)["data"]["status"]
     assert invalid("tensorlake", "missing:error", status="failure", seed=2)["status"] == "failure"
-    data_product = next(seed for seed in range(50) if build("tamr", seed=seed)["type"] == "UPDATE_DATA_PRODUCT")
+    data_product = next(seed for seed in range(50) if build("tamr", seed=seed)["data"]["type"] == "UPDATE_DATA_PRODUCT")
     with pytest.raises(jh.FactoryError, match="leaves a valid tamr payload"):
         invalid("tamr", "missing:dataProductDisplayName", seed=data_product)  # legacy data products omit it
     with pytest.raises(jh.FactoryError, match="cannot omit 'nothing': no payload has it"):

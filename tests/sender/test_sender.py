@@ -54,7 +54,7 @@ def assert_as_vendor_sends(report: DeliveryReport, payload: dict[str, object], s
             assert "Content-Type" not in request.headers
         else:
             assert request.body == compact(payload)
-            assert request.headers["Content-Type"] == "application/json"
+            assert request.headers["Content-Type"] == dict(style.encode(request.body)[0])["Content-Type"]
         if style.signing == "svix":
             assert secret is not None
             verify(secret, request.body, request.headers)
