@@ -234,9 +234,7 @@ def _v2_problems(value: Mapping[str, object]) -> Iterator[Problem]:
         yield Problem("$.intent", f"expected one of {', '.join(map(repr, INTENTS))} or null, got {intent!r}")
     raw = value.get("headers_base64")
     headers = value.get("headers")
-    if raw is not None and not (
-        _strings(raw) and all(_base64(item) for item in raw.values())  # type: ignore[union-attr]
-    ):
+    if raw is not None and not (isinstance(raw, dict) and _strings(raw) and all(map(_base64, raw.values()))):
         yield Problem("$.headers_base64", "expected an object of base64 strings")
     elif isinstance(raw, dict) and isinstance(headers, dict) and not raw.keys() <= headers.keys():
         extra = sorted(raw.keys() - headers.keys())

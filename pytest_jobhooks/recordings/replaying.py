@@ -33,7 +33,7 @@ from urllib.parse import quote, urlencode
 from .._checks import check_choice, check_number, check_seed
 from .._json import parse_rfc3339
 from .._seeds import fresh_seed
-from ..errors import DeliveryError
+from ..errors import DeliveryError, RecordingError
 from ..sender import RetrySchedule
 from ..sender._clock import REAL_TIME_LIMIT, Clock, Delay, format_offset
 from ..sender._engine import Planned, Planner, check_sending, run, signing_secret
@@ -43,7 +43,6 @@ from ..sender.retry import schedule_for
 from ..signing import HeaderPrefix, new_message_id
 from ..vendors import get_vendor
 from ..vendors.base import AnyVendor, JsonObject
-from ..errors import RecordingError
 from ._reader import Source, source_label
 from ._writer import REDACTED
 from .format import RECORD_KEY, RecordedDelivery, read_lines

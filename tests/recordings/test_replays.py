@@ -13,7 +13,7 @@ import pytest
 
 from pytest_jobhooks._json import format_rfc3339 as rfc3339
 from pytest_jobhooks.deliveries import Delivery
-from pytest_jobhooks.errors import ArgumentError, DeliveryError, RecordingError
+from pytest_jobhooks.errors import ArgumentError, DeliveryError
 from pytest_jobhooks.recordings import RecordedDelivery, read_records
 from pytest_jobhooks.recordings._writer import REDACTED, Recorder
 from pytest_jobhooks.recordings.replaying import HOP_BY_HOP_HEADERS, replay
