@@ -105,6 +105,7 @@ def _load_vendors(plugins: Sequence[str]) -> str | None:
 def _validate(paths: Sequence[str], *, vendor: str | None, output: str, strict: bool) -> int:
     from .errors import UnknownVendorError
     from .recordings import RecordingChecker, RecordingReport, RecordingSummary
+    from .recordings.ordering import RECORDING_PATTERNS
 
     try:
         checker = RecordingChecker(vendor, strict=strict, max_listed=0)
@@ -119,7 +120,8 @@ def _validate(paths: Sequence[str], *, vendor: str | None, output: str, strict: 
             if found:
                 report = checker.check(path, on_bad=on_bad)
             else:
-                report = RecordingReport(path, strict=strict, error="a folder holding no recordings")
+                error = f"a folder holding no recordings ({', '.join(RECORDING_PATTERNS)})"
+                report = RecordingReport(path, strict=strict, error=error)
             summary.add(report)
             if as_json:
                 _emit({"type": "file", **{k: v for k, v in report.to_json().items() if k != "listed"}})
@@ -143,7 +145,7 @@ def _validate(paths: Sequence[str], *, vendor: str | None, output: str, strict: 
 
 def _recordings(paths: Sequence[str]) -> list[tuple[str, bool]]:
     """Each path to check: a file as given, a folder's recordings; False for a folder that holds none."""
-    from .recordings.ordering import RECORDING_PATTERNS, recording_files
+    from .recordings.ordering import recording_files
 
     out: list[tuple[str, bool]] = []
     for path in paths:
@@ -151,7 +153,7 @@ def _recordings(paths: Sequence[str]) -> list[tuple[str, bool]]:
             out.append((path, True))
             continue
         found = recording_files(path)
-        out.extend([(str(file), True) for file in found] or [(f"{path} ({', '.join(RECORDING_PATTERNS)})", False)])
+        out.extend([(str(file), True) for file in found] or [(path, False)])
     return out
 
 

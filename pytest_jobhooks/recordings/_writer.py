@@ -209,12 +209,3 @@ def line_of(record: RecordedDelivery) -> bytes:
         # allow_nan=False as COMPACT: a recorded line is always strict JSON, never "Infinity".
         ascii_line = json.dumps(record.to_json(), ensure_ascii=True, separators=(",", ":"), allow_nan=False)
         return (redact_secrets(ascii_line) + "\n").encode("ascii")
-
-
-def __getattr__(name: str) -> object:
-    # The Recorder moved to the public module .writer; code importing it from here keeps working.
-    if name == "Recorder":
-        from .writer import Recorder
-
-        return Recorder
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

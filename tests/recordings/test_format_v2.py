@@ -57,15 +57,22 @@ def test_the_recorder_numbers_lines_on_from_what_the_file_holds(tmp_path: Path) 
     assert (first.captured, first.sent, again.captured) == (1, 1, 1)
     old = tmp_path / "old.jsonl"
     old.write_text(json.dumps(TELMAI) + "\n" + json.dumps(TELMAI) + "\n")  # no seq: its lines are counted
-    Recorder(old).write([delivery("2026-04-17T09:30:00Z")])
+    appended = Recorder(old)
+    appended.write([delivery("2026-04-17T09:30:00Z")])
+    appended.close()
     assert json.loads(old.read_text().splitlines()[-1])["seq"] == 3
 
 
 def test_a_folder_of_worker_files_reads_in_time_order(tmp_path: Path) -> None:
     (tmp_path / "nested").mkdir()
     gw0, gw1 = tmp_path / recording_name("gw0"), tmp_path / "nested" / recording_name("gw1")
-    Recorder(gw0).write([delivery("2026-04-17T09:30:00Z"), delivery("2026-04-17T09:30:03Z")])
-    Recorder(gw1).write([delivery("2026-04-17T09:30:01Z"), delivery("2026-04-17T09:30:01Z", side="sent")])
+    for path, records in [
+        (gw0, [delivery("2026-04-17T09:30:00Z"), delivery("2026-04-17T09:30:03Z")]),
+        (gw1, [delivery("2026-04-17T09:30:01Z"), delivery("2026-04-17T09:30:01Z", side="sent")]),
+    ]:
+        recorder = Recorder(path)
+        recorder.write(records)
+        recorder.close()
     with gw1.open("a") as stream:
         stream.write(json.dumps(TELMAI) + "\n")  # a bare payload: no time, stays after the line before it
     (tmp_path / "notes.txt").write_text("not a recording")

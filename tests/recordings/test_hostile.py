@@ -18,6 +18,7 @@ import pytest
 
 from pytest_jobhooks.recordings import (
     RecordedDelivery,
+    Recorder,
     RecordingChecker,
     _reader,
     check_recording,
@@ -25,7 +26,7 @@ from pytest_jobhooks.recordings import (
     read_records,
 )
 from pytest_jobhooks.recordings._reader import MAX_LINE_BYTES
-from pytest_jobhooks.recordings._writer import Recorder, line_of, sent_records
+from pytest_jobhooks.recordings._writer import line_of, sent_records
 from pytest_jobhooks.recordings.replaying import replay
 from pytest_jobhooks.sender import deliver
 from pytest_jobhooks.server import CaptureServer

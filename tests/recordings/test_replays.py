@@ -14,8 +14,8 @@ import pytest
 from pytest_jobhooks._json import format_rfc3339 as rfc3339
 from pytest_jobhooks.deliveries import Delivery
 from pytest_jobhooks.errors import ArgumentError, DeliveryError
-from pytest_jobhooks.recordings import RecordedDelivery, read_records
-from pytest_jobhooks.recordings._writer import REDACTED, Recorder
+from pytest_jobhooks.recordings import RecordedDelivery, Recorder, read_records
+from pytest_jobhooks.recordings._writer import REDACTED
 from pytest_jobhooks.recordings.replaying import HOP_BY_HOP_HEADERS, replay
 from pytest_jobhooks.sender import BatchReport, deliver
 from pytest_jobhooks.server import CaptureServer
