@@ -9,7 +9,7 @@ test, class or module out; ``contract="schema"`` checks payloads only.
 
 With ``--jobhooks-record=DIR`` the same deliveries are appended, once the
 test's fixtures are torn down, to ``DIR/<worker>.jobhooks.jsonl`` (``main``
-without pytest-xdist; see :mod:`._plugin.recordings`). Under xdist the directory and the totals cross through
+without pytest-xdist). Under xdist the directory and the totals cross through
 :mod:`._xdist`; failure sections are added by :mod:`._reports`. What an extra
 server received during a test is :meth:`CaptureServer.since
 <pytest_jobhooks.server.CaptureServer.since>` the previous test's end. Tests
