@@ -11,13 +11,13 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from pytest_jobhooks._plugin import vendors as plugin_vendors
-from pytest_jobhooks.errors import VendorDefinitionError
+from pytest_jobhooks.cli import main
 from pytest_jobhooks.vendors import VENDORS, unregister_vendor
 from pytest_jobhooks.vendors.loading import ENTRY_POINT_GROUP, load_plugin
 
@@ -63,52 +63,68 @@ def run(args: list[str], cwd: Path, *, path: Sequence[Path] = ()) -> subprocess.
     )
 
 
-def test_without_the_plugin_the_cli_does_not_know_the_vendor(tmp_path: Path) -> None:
+@pytest.fixture
+def in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """``main()`` run here: plugin modules importable from ``tmp_path``, then the registry and imports undone."""
+    monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])  # load_plugin() may add a conftest's folder
+    modules = set(sys.modules)
+    yield tmp_path
+    if "batch" in VENDORS:
+        unregister_vendor("batch")
+    for name in set(sys.modules) - modules:
+        del sys.modules[name]
+
+
+def validate(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    try:
+        status = main(["validate", *args])
+    except SystemExit as exc:  # a usage error: argparse exits
+        status = int(str(exc.code))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_validate_plugin_loads_an_in_house_vendor(tmp_path: Path) -> None:
     recording = write_recording(tmp_path)
-    result = run(["-m", "pytest_jobhooks", "validate", str(recording)], tmp_path)
-    assert result.returncode == 1
+    (tmp_path / "acme_vendors.py").write_text(BATCH + "jh.register_vendor(BATCH)\n", encoding="utf-8")
+    result = run(["-m", "pytest_jobhooks", "validate", str(recording)], tmp_path, path=[tmp_path])
+    assert result.returncode == 1  # without the plugin the vendor is unknown
     assert "matches no known vendor's payload" in result.stdout
-
-
-@pytest.mark.parametrize("kind", ["register_vendor", "hook", "conftest.py path"])
-def test_validate_plugin_loads_an_in_house_vendor(tmp_path: Path, kind: str) -> None:
-    recording = write_recording(tmp_path)
-    if kind == "register_vendor":
-        (tmp_path / "acme_vendors.py").write_text(BATCH + "jh.register_vendor(BATCH)\n", encoding="utf-8")
-        plugin = "acme_vendors"
-    else:
-        folder = tmp_path / "acme_suite"
-        folder.mkdir()
-        (folder / "conftest.py").write_text(BATCH + "def pytest_jobhooks_vendors():\n    return [BATCH]\n")
-        plugin = str(folder / "conftest.py") if kind == "conftest.py path" else "acme_suite.conftest"
-    args = ["-m", "pytest_jobhooks", "validate", "--plugin", plugin, "--plugin", "json", str(recording)]
+    args = ["-m", "pytest_jobhooks", "validate", "--plugin", "acme_vendors", "--plugin", "json", str(recording)]
     result = run(args, tmp_path, path=[tmp_path])
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{recording}: 2 payloads: 2 valid, 0 drift, 0 invalid" in result.stdout
 
 
-def test_a_plugin_that_cannot_be_imported_is_a_usage_error(tmp_path: Path) -> None:
-    recording = write_recording(tmp_path)
-    (tmp_path / "broken_vendors.py").write_text("raise RuntimeError('no database')\n", encoding="utf-8")
-    for plugin, reason in [
+@pytest.mark.parametrize("kind", ["dotted name", "conftest.py path"])
+def test_validate_plugin_takes_a_conftest_hook(in_process: Path, capsys: pytest.CaptureFixture[str], kind: str) -> None:
+    recording = write_recording(in_process)
+    folder = in_process / "acme_suite"
+    folder.mkdir()
+    (folder / "conftest.py").write_text(BATCH + "def pytest_jobhooks_vendors():\n    return [BATCH]\n")
+    plugin = str(folder / "conftest.py") if kind == "conftest.py path" else "acme_suite.conftest"
+    status, out, err = validate(capsys, "--plugin", plugin, str(recording))
+    assert status == 0, out + err
+    assert f"{recording}: 2 payloads: 2 valid, 0 drift, 0 invalid" in out
+
+
+@pytest.mark.parametrize(
+    ("plugin", "reason"),
+    [
         ("no_such_module", "ModuleNotFoundError: No module named 'no_such_module'"),
         ("broken_vendors", "RuntimeError: no database"),
-    ]:
-        result = run(
-            ["-m", "pytest_jobhooks", "validate", "--plugin", plugin, str(recording)], tmp_path, path=[tmp_path]
-        )
-        assert result.returncode == 2
-        assert result.stderr.startswith("usage: python -m pytest_jobhooks validate")
-        assert f"error: --plugin: vendor plugin {plugin!r} cannot be imported: {reason}" in result.stderr
-
-
-def test_load_plugin_says_which_plugin_failed() -> None:
-    with pytest.raises(
-        VendorDefinitionError,
-        match=r"^vendor plugin 'missing/conftest.py' cannot be imported: "
-        r"ImportError: no such file: missing/conftest.py$",
-    ):
-        load_plugin("missing/conftest.py")
+        ("missing/conftest.py", "ImportError: no such file: missing/conftest.py"),
+    ],
+)
+def test_a_plugin_that_cannot_be_imported_is_a_usage_error(
+    in_process: Path, capsys: pytest.CaptureFixture[str], plugin: str, reason: str
+) -> None:
+    recording = write_recording(in_process)
+    (in_process / "broken_vendors.py").write_text("raise RuntimeError('no database')\n", encoding="utf-8")
+    status, out, err = validate(capsys, "--plugin", plugin, str(recording))
+    assert (status, out) == (2, "")
+    assert err.startswith("usage: python -m pytest_jobhooks validate")
+    assert err.endswith(f"error: --plugin: vendor plugin {plugin!r} cannot be imported: {reason}\n")
 
 
 def test_load_plugin_registers_what_the_hook_returns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -138,16 +154,22 @@ def dist(tmp_path: Path, target: str) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("target", "registers"), [("acme_hooks.vendors", True), ("acme_hooks.vendors:all_vendors", False)]
+    ("target", "registers", "loader"),
+    [("acme_hooks.vendors", True, "cli"), ("acme_hooks.vendors:all_vendors", False, "pytest")],
 )
-def test_the_entry_point_is_loaded_by_the_cli_and_by_pytest(tmp_path: Path, target: str, registers: bool) -> None:
+def test_the_entry_point_is_loaded_by_the_cli_and_by_pytest(
+    tmp_path: Path, target: str, registers: bool, loader: str
+) -> None:
+    """A module that registers its vendors, or a callable returning them; each loader is run on one form."""
     site = dist(tmp_path, target)
     module = site / "acme_hooks" / "vendors.py"
     module.write_text(f"MODULE_REGISTERS = {registers}\n" + module.read_text())
     recording = write_recording(tmp_path)
-    result = run(["-m", "pytest_jobhooks", "validate", str(recording)], tmp_path, path=[site])
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 payloads: 2 valid, 0 drift, 0 invalid" in result.stdout
+    if loader == "cli":
+        result = run(["-m", "pytest_jobhooks", "validate", str(recording)], tmp_path, path=[site])
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "2 payloads: 2 valid, 0 drift, 0 invalid" in result.stdout
+        return
     (tmp_path / "test_batch.py").write_text(
         "import httpx\n"
         "def test_batch(jobhooks_server):\n"
