@@ -28,17 +28,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="check recorded payloads (JSON Lines, JSON, '-' for stdin); exit 1 if any is invalid",
         description=(
             "Check every payload of each recording against the vendor catalog. A line is a bare payload or a "
-            "recorded delivery. Exit 0 when all are valid (drift too, unless --strict), 1 when a payload is "
-            "invalid, 2 on a usage or I/O error. A PATH must be a regular file (a FIFO or device is refused, "
-            "exit 2): read a stream from standard input, as -."
+            "recorded delivery. Exit 0 when all are valid (drift too, unless --strict; lines marked invalid on "
+            "purpose are counted, not judged), 1 when a payload is invalid, 2 on a usage or I/O error. A PATH is "
+            "a regular file (a FIFO or device is refused, exit 2), a folder (its *.jobhooks.jsonl and "
+            "*.jobhooks.json files, subfolders too), or - to read standard input. Vendors of installed "
+            "pytest_jobhooks.vendors entry points are known, and those of each --plugin."
         ),
     )
-    validate.add_argument("paths", nargs="+", metavar="PATH", help="a .jsonl / .json recording, or - for stdin")
+    validate.add_argument(
+        "paths", nargs="+", metavar="PATH", help="a .jsonl / .json recording, a folder of them, or - for stdin"
+    )
     validate.add_argument("--vendor", metavar="V", help="read every payload as this vendor's (default: detect)")
     validate.add_argument("--format", choices=("text", "json"), default="text", help="text, or JSON Lines")
     validate.add_argument("--strict", action="store_true", help="drift (undocumented fields and values) fails too")
+    validate.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="import MODULE (dotted name, or a .py file such as conftest.py) for the vendors it registers "
+        "(register_vendor, or a pytest_jobhooks_vendors() function); repeatable",
+    )
     args = parser.parse_args(argv)
     if args.command == "validate":
+        problem = _load_vendors(args.plugin)
+        if problem is not None:
+            validate.error(problem)  # the usage, the message, exit 2 (SystemExit, as for any usage error)
         return _validate(args.paths, vendor=args.vendor, output=args.format, strict=args.strict)
     return _schemas(args.dir, check=args.check)
 
@@ -73,9 +88,24 @@ def _schemas(directory: Path, *, check: bool) -> int:
     return 0
 
 
+def _load_vendors(plugins: Sequence[str]) -> str | None:
+    """Register the vendors of installed entry points and of each ``--plugin``; what went wrong, if anything."""
+    from .errors import VendorDefinitionError
+    from .vendors.loading import load_entry_points, load_plugin
+
+    try:
+        load_entry_points()
+        for plugin in plugins:
+            load_plugin(plugin)
+    except VendorDefinitionError as exc:
+        return f"--plugin: {exc}" if "vendor plugin" in str(exc) else str(exc)
+    return None
+
+
 def _validate(paths: Sequence[str], *, vendor: str | None, output: str, strict: bool) -> int:
     from .errors import UnknownVendorError
-    from .recordings import RecordingChecker, RecordingSummary
+    from .recordings import RecordingChecker, RecordingReport, RecordingSummary
+    from .recordings.ordering import RECORDING_PATTERNS
 
     try:
         checker = RecordingChecker(vendor, strict=strict, max_listed=0)
@@ -86,8 +116,12 @@ def _validate(paths: Sequence[str], *, vendor: str | None, output: str, strict: 
     as_json = output == "json"
     on_bad = _print_json_line if as_json else _print_text_line
     try:
-        for path in paths:
-            report = checker.check(path, on_bad=on_bad)
+        for path, found in _recordings(paths):
+            if found:
+                report = checker.check(path, on_bad=on_bad)
+            else:
+                error = f"a folder holding no recordings ({', '.join(RECORDING_PATTERNS)})"
+                report = RecordingReport(path, strict=strict, error=error)
             summary.add(report)
             if as_json:
                 _emit({"type": "file", **{k: v for k, v in report.to_json().items() if k != "listed"}})
@@ -107,6 +141,20 @@ def _validate(paths: Sequence[str], *, vendor: str | None, output: str, strict: 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     return status
+
+
+def _recordings(paths: Sequence[str]) -> list[tuple[str, bool]]:
+    """Each path to check: a file as given, a folder's recordings; False for a folder that holds none."""
+    from .recordings.ordering import recording_files
+
+    out: list[tuple[str, bool]] = []
+    for path in paths:
+        if path == "-" or not os.path.isdir(path):
+            out.append((path, True))
+            continue
+        found = recording_files(path)
+        out.extend([(str(file), True) for file in found] or [(path, False)])
+    return out
 
 
 def _print_text_line(verdict: LineVerdict) -> None:

@@ -97,9 +97,24 @@ def test_unreadable_file_exits_2_after_checking_the_others(tmp_path: Path, capsy
     assert status == 2
     assert err.splitlines() == [
         f"error: {tmp_path / 'missing.jsonl'}: cannot read: No such file or directory (FileNotFoundError)",
-        f"error: {tmp_path}: cannot read: Is a directory (IsADirectoryError)",
+        f"error: {tmp_path}: cannot read: a folder holding no recordings (*.jobhooks.jsonl, *.jobhooks.json)",
     ]
     assert f"{good}: 1 payload: 0 valid, 0 drift, 1 invalid" in out
+
+
+def test_a_folder_checks_every_recording_in_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "gw1").mkdir()
+    first = write(tmp_path / "gw0.jobhooks.jsonl", TELMAI)
+    second = write(tmp_path / "gw1" / "more.jobhooks.json", {**TELMAI, "jobId": ""})
+    write(tmp_path / "notes.jsonl", "not a recording: not checked")
+    status, out, _ = run(capsys, str(tmp_path))
+    assert status == 1
+    assert out[:4] == [
+        f"{first}: 1 payload: 1 valid, 0 drift, 0 invalid",  # in path order, subfolders too
+        f"{second}:1: telmai: $.jobId: '' should be non-empty",
+        f"{second}: 1 payload: 0 valid, 0 drift, 1 invalid",
+        "2 recordings, 2 payloads: 1 valid, 0 drift, 1 invalid",
+    ]
 
 
 def test_stdin_and_json_output(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

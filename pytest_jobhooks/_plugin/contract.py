@@ -8,7 +8,7 @@ problems and a timeline. ``@pytest.mark.jobhooks(contract=False)`` opts a
 test, class or module out; ``contract="schema"`` checks payloads only.
 
 With ``--jobhooks-record=DIR`` the same deliveries are appended, once the
-test's fixtures are torn down, to ``DIR/jobhooks-<worker>.jsonl`` (``main``
+test's fixtures are torn down, to ``DIR/<worker>.jobhooks.jsonl`` (``main``
 without pytest-xdist). Under xdist the directory and the totals cross through
 :mod:`._xdist`; failure sections are added by :mod:`._reports`. What an extra
 server received during a test is :meth:`CaptureServer.since
@@ -29,13 +29,14 @@ import pytest
 from .._json import JsonObject
 from ._xdist import collect_from_workers, from_controller, send_to_workers, worker_id
 from .options import GROUP, contract_mode, setting, strict_mode
+from .recordings import record_test, recording_name
 from .sender import SENDER
 from .server import CONTRACT, EXTRA_SERVERS, TEST_SERVER
 
 if TYPE_CHECKING:
     from ..contract import CapturedStream, ContractCheck, ContractSummary, Mode
     from ..deliveries import Delivery
-    from ..recordings._writer import Recorder
+    from ..recordings.writer import Recorder
     from ..server import CaptureServer
 
 _OPTION = "--jobhooks-record"
@@ -77,7 +78,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         default=None,
         help="append every delivery captured by jobhooks capture servers or sent by jobhooks_sender to "
-        "DIR/jobhooks-<worker>.jsonl, secrets redacted (ini: jobhooks_record)",
+        "DIR/<worker>.jobhooks.jsonl, secrets redacted (ini: jobhooks_record)",
     )
     parser.addini(
         _INI, default="", help="directory to record deliveries in, relative to rootdir (as --jobhooks-record)"
@@ -90,7 +91,7 @@ def pytest_configure(config: pytest.Config) -> None:
     recording = None
     if directory is not None:
         _check_directory(directory)
-        recording = directory / f"jobhooks-{worker_id(config)}.jsonl"
+        recording = directory / recording_name(worker_id(config))
     state = config.stash[_STATE] = _State(contract_mode(config), directory, recording, strict_mode(config))
     send_to_workers(config, _INI, str(directory) if directory is not None else "")
     collect_from_workers(config, _WORKER_KEY, lambda: _worker_totals(state), lambda data: _merge(state, data))
@@ -257,12 +258,11 @@ def _finish(item: pytest.Item, state: _State) -> str | None:
 
     recorder = state.recorder
     if recorder is None:
-        from ..recordings._writer import Recorder
+        from ..recordings.writer import Recorder
 
         recorder = state.recorder = Recorder(state.recording)
     try:
-        lines = sum(recorder.record_captured(stream.deliveries) for stream in captured)
-        attempts = recorder.record_sent(sent)
+        lines, attempts = record_test(item, recorder, [d for stream in captured for d in stream.deliveries], sent)
     except RecordingError as exc:
         return f"jobhooks: {exc}"
     state.totals().note_recording(str(state.recording), lines, attempts)
@@ -277,7 +277,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     terminalreporter.write_sep("=", "jobhooks contract")
     recording = None
     if state.record_to is not None:
-        recording = str(state.record_to / "jobhooks-<worker>.jsonl" if _distributed(config) else state.recording)
+        recording = str(state.record_to / recording_name("<worker>") if _distributed(config) else state.recording)
     for line in state.totals().lines(contract=state.contract, recording=recording, strict=state.strict):
         terminalreporter.write_line(line)
 

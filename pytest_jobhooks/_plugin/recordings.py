@@ -3,6 +3,12 @@
 The checking itself lives in :mod:`pytest_jobhooks.recordings` (imported when
 the first recording runs: it loads the vendor catalog). Under pytest-xdist each
 worker's totals and drift reach the controller through :mod:`._xdist`.
+
+What ``--jobhooks-record`` writes (the option lives with contract mode, which
+sees the same deliveries) is decided here: the file's name, ``DIR/<worker>.jobhooks.jsonl``,
+matches the default collection pattern, and :func:`record_test` writes a
+test's lines (none for ``@pytest.mark.jobhooks(record=False)``; a negative
+test's invalid payloads marked, see :mod:`pytest_jobhooks.recordings.negative`).
 """
 
 from __future__ import annotations
@@ -15,9 +21,13 @@ import pytest
 from .._json import JsonObject
 from ._xdist import collect_from_workers
 from .options import GROUP, contract_mode, setting, strict_mode
+from .server import CONTRACT, RECORD
 
 if TYPE_CHECKING:
+    from ..deliveries import Delivery
     from ..recordings import RecordingReport, RecordingSummary
+    from ..recordings.writer import Recorder
+    from ..sender import DeliveryReport
 
 DEFAULT_PATTERNS = ["*.jobhooks.jsonl", "*.jobhooks.json"]
 """Which files are recordings unless ini ``jobhooks_recordings`` says otherwise."""
@@ -43,6 +53,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="glob patterns of recorded payload files collected under --jobhooks "
         "(default: *.jobhooks.jsonl *.jobhooks.json)",
     )
+
+
+def recording_name(worker: str) -> str:
+    """The file ``--jobhooks-record`` writes for a worker (``main``, ``gw0``...): ``main.jobhooks.jsonl``."""
+    return f"{worker}.jobhooks.jsonl"  # recordings.writer.RECORDING_SUFFIX (a test checks), without importing it
+
+
+def record_test(
+    item: pytest.Item, recorder: Recorder, captured: list[Delivery], sent: list[DeliveryReport]
+) -> tuple[int, int]:
+    """Append what one test captured and sent, in time order; (captured lines, sent lines) written.
+
+    Nothing for a test marked ``@pytest.mark.jobhooks(record=False)`` (the closest marker wins).
+    """
+    markers = [marker.kwargs for marker in item.iter_markers("jobhooks")]
+    wanted = next((kwargs[RECORD] for kwargs in markers if RECORD in kwargs), True)
+    if wanted not in (True, False):
+        raise pytest.UsageError(f"@pytest.mark.jobhooks(record=...) takes True or False, not {wanted!r}")
+    if not wanted:
+        return 0, 0
+    from ..recordings.negative import records_of_test
+
+    on_purpose = next((kwargs[CONTRACT] for kwargs in markers if CONTRACT in kwargs), True) is False
+    records = records_of_test(captured, sent, test=item.nodeid, on_purpose=on_purpose)
+    recorder.write(records)
+    lines = sum(record.side == "sent" for record in records)
+    return len(records) - lines, lines
 
 
 def fixed_vendor(config: pytest.Config) -> str | None:

@@ -24,12 +24,14 @@ EXTRA_SERVERS = pytest.StashKey[list["CaptureServer"]]()
 """On the config's stash: the servers tests made with ``make_jobhooks_server`` (contract mode and recording)."""
 CONTRACT = "contract"
 """The ``jobhooks`` marker's keyword for contract mode, which is not a server setting."""
+RECORD = "record"
+"""The ``jobhooks`` marker's keyword for ``--jobhooks-record`` (``record=False``: not recorded); not for the server."""
 _ADDRESS = pytest.StashKey[tuple[str, int]]()
 _MARKER = (
     "jobhooks(secret=..., respond=..., body_limit=..., reject_status=..., require_signature=..., contract=True): "
     "configure the jobhooks_server capture server for this test (see CaptureServer.configure); "
     "contract=False turns off --jobhooks checks of what the test captured and sent, contract='schema' "
-    "checks payloads but not lifecycles"
+    "checks payloads but not lifecycles; record=False leaves the test out of --jobhooks-record"
 )
 
 
@@ -159,4 +161,5 @@ def _marker_settings(node: pytest.Item) -> dict[str, object]:
             raise pytest.UsageError(f"@pytest.mark.jobhooks takes keyword arguments only, got {marker.args!r}")
         settings.update(marker.kwargs)
     settings.pop(CONTRACT, None)
+    settings.pop(RECORD, None)
     return settings

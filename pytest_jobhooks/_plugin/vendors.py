@@ -7,7 +7,10 @@ the ``jobhooks_register_vendor`` fixture registers one for that test. Either way
 the vendor stays registered until the item's reports are made (after its
 fixtures are torn down), so the capture server, the assertions, contract mode
 and the recordings written at teardown all know it; then the registry is as it
-was. The registry (and pydantic) is imported only when a vendor is declared.
+was. Vendors installed through the ``pytest_jobhooks.vendors`` entry points
+(see :mod:`pytest_jobhooks.vendors.loading`) are registered at configure, for
+the whole run. The registry (and pydantic) is imported only when a vendor is
+declared or installed.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ if TYPE_CHECKING:
     from ..vendors.base import AnyVendor
 
 _UNDO = pytest.StashKey[ExitStack]()
+# vendors.loading.ENTRY_POINT_GROUP (a test checks): importing that module would load pydantic at every start.
+_ENTRY_POINT_GROUP = "pytest_jobhooks.vendors"
 
 
 class VendorHooks:
@@ -42,6 +47,21 @@ class VendorHooks:
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     """Declare ``pytest_jobhooks_vendors`` for conftest files to implement."""
     pluginmanager.add_hookspecs(VendorHooks)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the vendors of installed ``pytest_jobhooks.vendors`` entry points (a broken one: ``UsageError``)."""
+    from importlib.metadata import entry_points
+
+    if not entry_points(group=_ENTRY_POINT_GROUP):
+        return  # the common case costs no import of the registry
+    from ..errors import VendorDefinitionError
+    from ..vendors.loading import load_entry_points
+
+    try:
+        load_entry_points()
+    except VendorDefinitionError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 @pytest.fixture

@@ -10,7 +10,10 @@ instead. A line is either
   the key ``"jobhooks"`` (see :class:`RecordedDelivery`, in :mod:`.format`).
 
 Each payload gets a verdict: *valid*, *drift* or *invalid* (see
-:mod:`.checker`); :mod:`.summary` adds reports up across files.
+:mod:`.checker`), unless its line is marked invalid on purpose (``"intent":
+"invalid"``: counted, not judged); :mod:`.summary` adds reports up across files.
+:class:`Recorder` (:mod:`.writer`) appends lines; :func:`read_in_order`
+(:mod:`.ordering`) reads a folder's recordings in the order they happened.
 """
 
 from __future__ import annotations
@@ -18,8 +21,18 @@ from __future__ import annotations
 from ..errors import RecordingError
 from ._reader import MAX_LINE_BYTES
 from .checker import Drift, LineVerdict, RecordingChecker, RecordingReport, check_recording
-from .format import RECORD_KEY, RECORDING_FORMAT, RecordedDelivery, is_delivery, parse_record, read_records
+from .format import (
+    RECORD_KEY,
+    RECORDING_FORMAT,
+    RecordedDelivery,
+    is_delivery,
+    parse_record,
+    read_lines,
+    read_records,
+)
+from .ordering import read_in_order, recording_files
 from .summary import MAX_DRIFT_KINDS, DriftEntry, DriftReport, RecordingSummary
+from .writer import Recorder
 
 __all__ = [
     "MAX_DRIFT_KINDS",
@@ -31,6 +44,7 @@ __all__ = [
     "DriftReport",
     "LineVerdict",
     "RecordedDelivery",
+    "Recorder",
     "RecordingChecker",
     "RecordingError",
     "RecordingReport",
@@ -38,5 +52,8 @@ __all__ = [
     "check_recording",
     "is_delivery",
     "parse_record",
+    "read_in_order",
+    "read_lines",
     "read_records",
+    "recording_files",
 ]

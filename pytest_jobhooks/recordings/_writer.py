@@ -1,10 +1,6 @@
-"""Write what ``--jobhooks-record`` records: each captured or sent delivery as one line, secrets redacted.
+"""Making the lines ``--jobhooks-record`` writes: each captured or sent delivery as a record, secrets redacted.
 
-A :class:`Recorder` appends :meth:`RecordedDelivery.to_line
-<pytest_jobhooks.recordings.RecordedDelivery.to_line>` lines to one file, each
-line and its newline in a single unbuffered write to a file opened for
-appending: a run killed at any moment leaves only whole lines behind. Nothing
-is written, and the file is not even created, until the first delivery.
+:class:`~pytest_jobhooks.recordings.writer.Recorder` appends the lines made here.
 """
 
 from __future__ import annotations
@@ -12,15 +8,12 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 from .._json import COMPACT, JsonValue, decode, format_rfc3339
-from ..errors import RecordingError
 from ..vendors import credential_headers
 from ..wire import Headers, Request
 from .format import RecordedDelivery
@@ -113,9 +106,39 @@ def redacted_record(record: RecordedDelivery) -> RecordedDelivery:
         record,
         path=redact_secrets(record.path),
         headers={name: redact_secrets(value) for name, value in record.headers.items()},
+        headers_base64={
+            name: _redacted_base64(value)
+            for name, value in record.headers_base64.items()
+            if record.headers.get(name) != REDACTED
+        },
         body_text=redact_secrets(text) if text is not None else None,
         body_base64=_redacted_base64(raw) if raw is not None else None,
     )
+
+
+def header_fields(headers: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Wire headers (values as latin-1 text of their bytes) as a recording keeps them: (text, base64 of non-ASCII).
+
+    A value whose bytes are all ASCII is kept as it is. Any other keeps its
+    exact bytes in base64, and reads as text in UTF-8 when it is UTF-8 (a
+    ``café`` sent as UTF-8 reads ``café``, not ``cafÃ©``), else in latin-1.
+    """
+    text: dict[str, str] = {}
+    raw: dict[str, str] = {}
+    for name, value in headers.items():
+        if value.isascii():
+            text[name] = value
+            continue
+        try:
+            octets = value.encode("latin-1")
+        except UnicodeEncodeError:  # text made by hand, not read off the wire: its UTF-8 is what goes out
+            octets = value.encode("utf-8", "surrogatepass")
+        try:
+            text[name] = octets.decode("utf-8")
+        except UnicodeDecodeError:
+            text[name] = octets.decode("latin-1")
+        raw[name] = base64.b64encode(octets).decode("ascii")
+    return text, raw
 
 
 def body_fields(body: bytes, parsed: JsonValue | None = None) -> tuple[JsonValue, str | None, str | None]:
@@ -151,10 +174,12 @@ def recorded(request: Request, *, vendor: str | None, side: str) -> RecordedDeli
     """
     body, text, raw = body_fields(request.body, request.json)
     query = request.query_lists
+    headers, headers_raw = header_fields(redact_headers(request.headers))
     return RecordedDelivery(
         method=request.method,
         path=request.path,
-        headers=redact_headers(request.headers),
+        headers=headers,
+        headers_base64=headers_raw,
         body=body,
         # A request made by hand may have no time: it is recorded as arriving now.
         received_at=format_rfc3339(request.time or datetime.now(timezone.utc)),
@@ -187,57 +212,3 @@ def line_of(record: RecordedDelivery) -> bytes:
         # allow_nan=False as COMPACT: a recorded line is always strict JSON, never "Infinity".
         ascii_line = json.dumps(record.to_json(), ensure_ascii=True, separators=(",", ":"), allow_nan=False)
         return (redact_secrets(ascii_line) + "\n").encode("ascii")
-
-
-class Recorder:
-    """Appends recorded deliveries to ``path`` (created on the first line); safe to share between threads."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.captured = 0
-        """Lines written for captured deliveries."""
-        self.sent = 0
-        """Lines written for sent deliveries (one per attempt)."""
-        self._file: IO[bytes] | None = None
-        self._lock = threading.Lock()
-
-    def record_captured(self, deliveries: Iterable[Delivery]) -> int:
-        """Append each captured delivery; returns how many."""
-        count = self._write(captured_record(delivery) for delivery in deliveries)
-        self.captured += count
-        return count
-
-    def record_sent(self, reports: Iterable[DeliveryReport]) -> int:
-        """Append every attempt of each sent delivery; returns how many lines."""
-        count = self._write(record for report in reports for record in sent_records(report))
-        self.sent += count
-        return count
-
-    def _write(self, records: Iterable[RecordedDelivery]) -> int:
-        count = 0
-        for record in records:
-            data = line_of(record)
-            with self._lock:
-                try:
-                    stream = self._file or self._open()
-                    written = stream.write(data)
-                    while written is not None and written < len(data):  # a short write: finish the line
-                        data = data[written:]
-                        written = stream.write(data)
-                except OSError as exc:
-                    reason = exc.strerror or type(exc).__name__
-                    raise RecordingError(f"cannot append to the recording {str(self.path)!r}: {reason}") from None
-            count += 1
-        return count
-
-    def _open(self) -> IO[bytes]:
-        # Unbuffered: each write() is one system call, so every line reaches the file whole, at once.
-        self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - kept open for the whole run
-        return self._file
-
-    def close(self) -> None:
-        """Close the file (a later line opens it again)."""
-        with self._lock:
-            stream, self._file = self._file, None
-        if stream is not None:
-            stream.close()

@@ -92,6 +92,8 @@ class RecordingReport:
     valid: int = 0
     drifted: int = 0
     invalid: int = 0
+    negative: int = 0
+    """Lines marked ``"intent": "invalid"`` (a negative test's payloads): counted, not judged, never failing."""
     listed: list[LineVerdict] = field(default_factory=list)
     error: str | None = None
     drift: DriftReport = field(default_factory=DriftReport)
@@ -119,6 +121,8 @@ class RecordingReport:
             return f"{self.source}: empty (no payloads)"
         noun = "payload" if self.payloads == 1 else "payloads"
         counts = f"{self.valid:,} valid, {self.drifted:,} drift, {self.invalid:,} invalid"
+        if self.negative:
+            counts += f", {self.negative:,} invalid on purpose (not judged)"
         return f"{self.source}: {self.payloads:,} {noun}: {counts}"
 
     def failure(self) -> str:
@@ -146,6 +150,7 @@ class RecordingReport:
             "valid": self.valid,
             "drifted": self.drifted,
             "invalid": self.invalid,
+            "negative": self.negative,
             "listed": [message for verdict in self.listed for message in verdict.messages()],
             "drift": self.drift.to_json(),
         }
@@ -200,24 +205,27 @@ class RecordingChecker:
                 for number, value in read_values(stream, hint, max_line_bytes=self.max_line_bytes):
                     # The common case first: a bare payload that is valid allocates nothing.
                     judged = judge_payload(value) if type(value) is dict and RECORD_KEY not in value else judge(value)
-                    if type(judged) is not Reading:
-                        clean += 1
-                    else:
+                    if type(judged) is Reading:
                         self._count(report, _verdict(judged, label, number), on_bad)
+                    elif judged is None:
+                        report.negative += 1
+                    else:
+                        clean += 1
         except OSError as exc:
             report.error = describe_os_error(exc)
         report.valid += clean
-        report.payloads = report.valid + report.drifted + report.invalid
+        report.payloads = report.valid + report.drifted + report.invalid + report.negative
         return report
 
     def verdict(self, value: object, *, source: str = "<payload>", line: int = 1) -> LineVerdict:
         """The verdict on one parsed line: a bare payload, or a recorded delivery's JSON object."""
-        judged = self._judged(value)
+        judged = self._judged(value, intent=False)
         if isinstance(judged, Reading):
             return _verdict(judged, source, line)
-        return LineVerdict(source, line, judged.name, "valid")
+        return LineVerdict(source, line, judged.name if judged is not None else None, "valid")
 
-    def _judged(self, value: object) -> Reading | AnyVendor:
+    def _judged(self, value: object, *, intent: bool = True) -> Reading | AnyVendor | None:
+        """A line's judgement: None for a delivery marked invalid on purpose (unless ``intent=False``)."""
         if isinstance(value, Unreadable):
             return unknown(value.message, self._vendor_name())
         if not is_delivery(value):
@@ -226,6 +234,8 @@ class RecordingChecker:
             delivery = RecordedDelivery.from_json(value)  # type: ignore[arg-type]
         except RecordingError as exc:
             return Reading(self._vendor_name(), None, exc.problems)
+        if intent and delivery.intent == "invalid":
+            return None
         body = delivery.body if delivery.body is not None else delivery.body_text
         return self._judge.delivery(delivery.vendor, body, delivery.headers, delivery.query)
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Literal, get_args
@@ -32,8 +33,8 @@ from urllib.parse import quote, urlencode
 from .._checks import check_choice, check_number, check_seed
 from .._json import parse_rfc3339
 from .._seeds import fresh_seed
-from ..errors import DeliveryError
-from ..sender import BatchReport, RetrySchedule
+from ..errors import DeliveryError, RecordingError
+from ..sender import RetrySchedule
 from ..sender._clock import REAL_TIME_LIMIT, Clock, Delay, format_offset
 from ..sender._engine import Planned, Planner, check_sending, run, signing_secret
 from ..sender._prepare import Prepared, extra_headers, prepare
@@ -42,9 +43,10 @@ from ..sender.retry import schedule_for
 from ..signing import HeaderPrefix, new_message_id
 from ..vendors import get_vendor
 from ..vendors.base import AnyVendor, JsonObject
-from . import RECORD_KEY, RecordedDelivery, read_records
 from ._reader import Source, source_label
 from ._writer import REDACTED
+from .format import RECORD_KEY, RecordedDelivery, read_lines
+from .replay_reports import ReplayReport, UnsentLine
 
 __all__ = ["HOP_BY_HOP_HEADERS", "replay"]
 
@@ -70,6 +72,7 @@ Side = Literal["captured", "sent"]
 Record = RecordedDelivery | JsonObject
 
 _PATH_SAFE = "/!$&'()*+,;=:@"
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 token: what a header name may be
 _SIGNING_HEADERS = frozenset(
     f"{prefix}-{part}" for prefix in get_args(HeaderPrefix) for part in ("id", "timestamp", "signature")
 )
@@ -89,15 +92,16 @@ def replay(
     headers: Mapping[str, str] | None = None,
     app_kind: AppKind | None = None,
     seed: int | None = None,
-) -> BatchReport:
+) -> ReplayReport:
     """Deliver every line of a recording to ``to`` again, in order; returns a report of every attempt.
 
     ``source``: a recording's path, ``"-"`` (stdin), a binary stream, or the
     records themselves: :class:`~pytest_jobhooks.RecordedDelivery` objects or
     payload dicts, or the ``(line, record)`` pairs of
     :func:`~pytest_jobhooks.read_records` (to replay some lines only). The whole
-    recording is read first: a bad line raises
-    :class:`~pytest_jobhooks.RecordingError` before anything is sent.
+    recording is read first. A line that cannot be sent (not a record, a bare
+    payload no vendor sends, a header no HTTP client can send) is left out and
+    listed in the report's ``unsent``; the others are sent.
     ``to``: a URL (recorded paths are appended to it), a
     :class:`~pytest_jobhooks.CaptureServer`, or a WSGI / ASGI app (as for
     :func:`~pytest_jobhooks.deliver`; ``app_kind`` too).
@@ -118,8 +122,10 @@ def replay(
     ``seed`` (drawn when None; the report carries it) makes fresh message ids
     and secrets reproducible.
 
-    The :class:`~pytest_jobhooks.sender.BatchReport` names the recording
-    (``source``) and how many lines ``side=`` left out (``skipped``); each
+    The :class:`~pytest_jobhooks.recordings.replay_reports.ReplayReport` (a
+    :class:`~pytest_jobhooks.sender.BatchReport`) names the recording
+    (``source``), how many lines ``side=`` left out (``skipped``) and the lines
+    it could not send (``unsent``; ``ok`` is then False); each
     :class:`~pytest_jobhooks.sender.DeliveryReport` its ``line`` and ``record``,
     its ``vendor`` (None when no vendor sends it) and its ``offset``.
     """
@@ -128,7 +134,7 @@ def replay(
         check_number("speed=", speed, unit="times the recorded pace")
     seconds = check_sending(timeout, real_time)
     seed = fresh_seed() if seed is None else check_seed(seed)
-    label, records = _read(source)
+    label, records, unsent = _read(source)
     chosen = [(line, record) for line, record in records if _on_side(record, side)]
     gaps = _gaps([record for _, record in chosen], speed)
     waited = sum(gaps, timedelta(0))
@@ -138,16 +144,20 @@ def replay(
             f"(limit {format_offset(REAL_TIME_LIMIT)}): pass a higher speed=, or keep virtual time"
         )
     rng = random.Random(seed)
-    planner = _planner(chosen, gaps, secret=secret, vendor=vendor, retry=retry, headers=headers, rng=rng)
+    planner = _planner(chosen, gaps, unsent, secret=secret, vendor=vendor, retry=retry, headers=headers, rng=rng)
     clock = Clock(start=None, anchor=None, real_time=real_time)
     target, reports = run(to, app_kind=app_kind, clock=clock, timeout=seconds, planner=planner)
     skipped = len(records) - len(chosen)
-    return BatchReport(seed, len(chosen), 0.0, False, tuple(reports), target, source=label, skipped=skipped)
+    unsent.sort(key=lambda item: item.line)
+    return ReplayReport(
+        seed, len(chosen), 0.0, False, tuple(reports), target, source=label, skipped=skipped, unsent=tuple(unsent)
+    )
 
 
 def _planner(
     chosen: list[tuple[int, Record]],
     gaps: list[timedelta],
+    unsent: list[UnsentLine],
     *,
     secret: str | bytes | bool | None,
     vendor: str | AnyVendor | None,
@@ -160,13 +170,19 @@ def _planner(
     def planner(target: Target, target_secret: str | None) -> list[Planned]:
         # Recorded signatures are replaced only with a secret the receiver can know; else they go as recorded.
         record_key = target_secret if secret is None or secret is True else signing_secret(secret, None, rng)
-        items = [_request(record, target, vendor, headers, record_key) for _, record in chosen]
+        sendable: list[tuple[tuple[int, Record], Prepared, timedelta]] = []
+        for (line, record), gap in zip(chosen, gaps, strict=True):
+            try:
+                sendable.append(((line, record), _request(record, target, vendor, headers, record_key), gap))
+            except DeliveryError as exc:  # this line only: the rest of the recording is still sent
+                unsent.append(UnsentLine(line, str(exc)))
+        items = [item for _, item, _ in sendable]
         schedules = [schedule_for(retry, item.vendor) for item in items]
         payload_key = None
-        if any(item.signs for item, (_, record) in zip(items, chosen, strict=True) if not _is_recorded(record)):
+        if any(item.signs for (_, record), item, _ in sendable if not _is_recorded(record)):
             payload_key = signing_secret(secret, target_secret, rng)
         planned: list[Planned] = []
-        for index, ((line, record), item, schedule, gap) in enumerate(zip(chosen, items, schedules, gaps, strict=True)):
+        for index, (((line, record), item, gap), schedule) in enumerate(zip(sendable, schedules, strict=True)):
             key = (record_key if _is_recorded(record) else payload_key) if item.signs else None
             msg_id = None
             if key is not None:
@@ -183,16 +199,25 @@ def _planner(
     return planner
 
 
-def _read(source: Source | Iterable[Record] | Iterable[tuple[int, Record]]) -> tuple[str, list[tuple[int, Record]]]:
+def _read(
+    source: Source | Iterable[Record] | Iterable[tuple[int, Record]],
+) -> tuple[str, list[tuple[int, Record]], list[UnsentLine]]:
+    """The recording's label, its records with their line numbers, and the lines that are not records."""
+    records: list[tuple[int, Record]] = []
+    unsent: list[UnsentLine] = []
     if isinstance(source, (str, os.PathLike)) or hasattr(source, "read"):
         path: Source = source  # type: ignore[assignment]
         label = source_label(path)
-        return label, list(read_records(path, name=label))
+        for number, record in read_lines(path, name=label):
+            if isinstance(record, RecordingError):
+                unsent.append(UnsentLine(number, str(record)))
+            else:
+                records.append((number, record))
+        return label, records, unsent
     if isinstance(source, (bytes, Mapping)) or not isinstance(source, Iterable):
         raise DeliveryError(
             f"replay() reads a recording's path, a binary stream or a list of records, not {type(source).__name__}"
         )
-    records: list[tuple[int, Record]] = []
     for number, item in enumerate(source, start=1):
         if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], int):  # from read_records()
             number, item = item
@@ -200,10 +225,16 @@ def _read(source: Source | Iterable[Record] | Iterable[tuple[int, Record]]) -> t
             records.append((number, item))
         elif isinstance(item, Mapping):
             data = dict(item)
-            records.append((number, RecordedDelivery.from_json(data) if RECORD_KEY in data else data))
+            if RECORD_KEY not in data:
+                records.append((number, data))
+                continue
+            try:
+                records.append((number, RecordedDelivery.from_json(data)))
+            except RecordingError as exc:
+                unsent.append(UnsentLine(number, str(exc)))
         else:
             raise DeliveryError(f"record #{number}: expected a RecordedDelivery or a payload dict, not {item!r}")
-    return "<records>", records
+    return "<records>", records, unsent
 
 
 def _is_recorded(record: Record) -> bool:
@@ -248,9 +279,9 @@ def _request(
     if record.query:
         url += "?" + urlencode(list(record.query.items()), doseq=True)
     recorded = [
-        (_octets(name), _octets(value))
-        for name, value in record.headers.items()
-        if name.lower() not in HOP_BY_HOP_HEADERS and value != REDACTED
+        _sendable(name, value)
+        for name, value in record.wire_headers().items()
+        if name.lower() not in HOP_BY_HOP_HEADERS and record.headers[name] != REDACTED
     ]
     prefix = _signature_prefix(record.headers) if key is not None else None
     if prefix is not None:
@@ -268,18 +299,13 @@ def _request(
     )
 
 
-def _octets(text: str) -> str:
-    """A recorded header's text as the transport sends it: each character a byte (latin-1).
-
-    The capture server records header bytes as latin-1 characters, so those go
-    out as the bytes that came in. Text beyond latin-1 (written by hand) is sent
-    as its UTF-8 bytes rather than failing the whole replay.
-    """
-    try:
-        text.encode("latin-1")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogatepass").decode("latin-1")
-    return text
+def _sendable(name: str, value: str) -> tuple[str, str]:
+    """A recorded header (its wire text: bytes as latin-1) as sent; DeliveryError when HTTP cannot carry it."""
+    if not _TOKEN.fullmatch(name):
+        raise DeliveryError(f"the recorded header name {name!r} is not an HTTP header name (a token of ASCII letters)")
+    if any(char in value for char in "\r\n\0"):
+        raise DeliveryError(f"the recorded header {name!r} holds a line break or NUL: {value!r}")
+    return name, value
 
 
 def _recorded_id(record: Record, prefix: HeaderPrefix) -> str | None:

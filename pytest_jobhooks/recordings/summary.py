@@ -139,6 +139,9 @@ class DriftReport:
         return report
 
 
+_COUNTS = ("files", "payloads", "valid", "drifted", "invalid", "negative", "failed")
+
+
 @dataclass
 class RecordingSummary:
     """Totals over many recordings (one pytest run, one CLI call), with their merged drift."""
@@ -148,6 +151,8 @@ class RecordingSummary:
     valid: int = 0
     drifted: int = 0
     invalid: int = 0
+    negative: int = 0
+    """Payloads marked invalid on purpose (``"intent": "invalid"``): counted, not judged."""
     failed: int = 0
     empty: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
@@ -160,6 +165,7 @@ class RecordingSummary:
         self.valid += report.valid
         self.drifted += report.drifted
         self.invalid += report.invalid
+        self.negative += report.negative
         self.failed += not report.ok
         if report.error is not None:
             self.unreadable.append(report.source)
@@ -169,7 +175,7 @@ class RecordingSummary:
 
     def merge(self, other: RecordingSummary) -> None:
         """Add another summary (e.g. a pytest-xdist worker's) to this one."""
-        for name in ("files", "payloads", "valid", "drifted", "invalid", "failed"):
+        for name in _COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.empty += other.empty
         self.unreadable += other.unreadable
@@ -182,6 +188,8 @@ class RecordingSummary:
         """
         files = f"{self.files:,} recording{'s' if self.files != 1 else ''}"
         counts = f"{self.valid:,} valid, {self.drifted:,} drift, {self.invalid:,} invalid"
+        if self.negative:
+            counts += f", {self.negative:,} invalid on purpose (not judged)"
         out = [f"{files}, {self.payloads:,} payloads: {counts}"]
         if self.empty:
             out.append(f"empty (no payloads, nothing checked): {', '.join(sorted(self.empty))}")
@@ -196,7 +204,13 @@ class RecordingSummary:
     def to_json(self) -> JsonObject:
         """The summary as JSON (counts, file lists, drift entries)."""
         out: JsonObject = {name: getattr(self, name) for name in ("files", "payloads", "valid", "drifted")}
-        out.update(invalid=self.invalid, failed=self.failed, empty=list(self.empty), unreadable=list(self.unreadable))
+        out.update(
+            invalid=self.invalid,
+            negative=self.negative,
+            failed=self.failed,
+            empty=list(self.empty),
+            unreadable=list(self.unreadable),
+        )
         out["drift"] = self.drift.to_json()
         return out
 
@@ -205,7 +219,7 @@ class RecordingSummary:
         """A summary from :meth:`to_json`'s output."""
         drift = data.get("drift")
         summary = cls(drift=DriftReport.from_json(drift if isinstance(drift, list) else []))
-        for name in ("files", "payloads", "valid", "drifted", "invalid", "failed"):
+        for name in _COUNTS:
             setattr(summary, name, int(cast(int, data.get(name, 0))))
         summary.empty = [str(s) for s in cast(list[str], data.get("empty", []))]
         summary.unreadable = [str(s) for s in cast(list[str], data.get("unreadable", []))]

@@ -264,11 +264,11 @@ def test_job(jobhooks_server, n):
             "telmai        14     0     6        2              0      0            *",
             "unrecognised deliveries (no known vendor's payload; not checked): 8",
             "8 tests checked, 2 failed the contract",
-            "recorded 22 deliveries (22 captured, 0 sent attempts): *jobhooks-gw?.jsonl, *jobhooks-gw?.jsonl",
+            "recorded 22 deliveries (22 captured, 0 sent attempts): *gw?.jobhooks.jsonl, *gw?.jobhooks.jsonl",
         ]
     )
     files = sorted(path.name for path in (pytester.path / "rec").iterdir())
-    assert files == ["jobhooks-gw0.jsonl", "jobhooks-gw1.jsonl"]
+    assert files == ["gw0.jobhooks.jsonl", "gw1.jobhooks.jsonl"]
     assert sum(len(list(read_records(pytester.path / "rec" / name))) for name in files) == 22
 
 
@@ -293,17 +293,17 @@ def test_sent(jobhooks_sender):
     result.stdout.fnmatch_lines(
         ["*= jobhooks contract =*", f"recorded 2 deliveries (1 captured, 1 sent attempts): {pytester.path}/rec/*"]
     )
-    text = (pytester.path / "rec" / "jobhooks-main.jsonl").read_text()
+    text = (pytester.path / "rec" / "main.jobhooks.jsonl").read_text()
     assert "whsec_" in text
     assert "whsec_[redacted]" in text
     assert text.count("whsec_") == text.count("whsec_[redacted]") == 2
-    (_, captured), (_, sent) = read_records(pytester.path / "rec" / "jobhooks-main.jsonl")
+    (_, captured), (_, sent) = read_records(pytester.path / "rec" / "main.jobhooks.jsonl")
     assert isinstance(captured, RecordedDelivery)
     assert isinstance(sent, RecordedDelivery)
     assert (captured.side, captured.vendor, captured.headers["Authorization"]) == ("captured", "telmai", "[redacted]")
     assert (sent.side, sent.path, sent.headers["Cookie"]) == ("sent", "/", "[redacted]")
     pytester.runpytest("--jobhooks-record", "rec").assert_outcomes(passed=2)
-    assert len(list(read_records(pytester.path / "rec" / "jobhooks-main.jsonl"))) == 4  # appended
+    assert len(list(read_records(pytester.path / "rec" / "main.jobhooks.jsonl"))) == 4  # appended
 
 
 @pytest.mark.parametrize(
@@ -317,8 +317,8 @@ def test_the_ini_twin_and_the_option_winning(pytester: pytest.Pytester, ini: str
     pytester.makeini(f"[pytest]\n{ini}\n")
     pytester.makepyfile(HELPERS + "\ndef test_one(jobhooks_server):\n    post(jobhooks_server, telmai('FINISHED'))\n")
     pytester.runpytest(*args).assert_outcomes(passed=1)
-    assert [path.name for path in pytester.path.glob("*/jobhooks-main.jsonl")] == ["jobhooks-main.jsonl"]
-    assert (pytester.path / where / "jobhooks-main.jsonl").exists()
+    assert [path.name for path in pytester.path.glob("*/main.jobhooks.jsonl")] == ["main.jobhooks.jsonl"]
+    assert (pytester.path / where / "main.jobhooks.jsonl").exists()
 
 
 @pytest.mark.parametrize(
@@ -351,7 +351,7 @@ def test_removes_the_directory(jobhooks_server):
     result.stdout.fnmatch_lines(
         [
             "*_ ERROR at teardown of test_removes_the_directory _*",
-            "jobhooks: cannot append to the recording '*/rec/jobhooks-main.jsonl': No such file or directory",
+            "jobhooks: cannot append to the recording '*/rec/main.jobhooks.jsonl': No such file or directory",
         ]
     )
 
@@ -387,7 +387,7 @@ def test_send_a_bit_of_everything(jobhooks_server):
     pytester.runpytest("--jobhooks-record=rec", "--jobhooks").assert_outcomes(passed=1)
     expected = json.loads(originals.read_text())
     with CaptureServer() as fresh:
-        report = replay(pytester.path / "rec" / "jobhooks-main.jsonl", fresh)
+        report = replay(pytester.path / "rec" / "main.jobhooks.jsonl", fresh)
         arrived = fresh.deliveries
     assert report.ok
     assert len(arrived) == len(expected) == 5
@@ -422,7 +422,7 @@ def pytest_unconfigure(config):
     result = pytester.runpytest_subprocess("--jobhooks", "--jobhooks-record=rec", "-p", "no:pytest_httpserver")
     result.assert_outcomes(passed=1)
     assert json.loads((pytester.path / "imported.json").read_text()) == []
-    assert not (pytester.path / "rec" / "jobhooks-main.jsonl").exists()  # created by the first line only
+    assert not (pytester.path / "rec" / "main.jobhooks.jsonl").exists()  # created by the first line only
 
 
 def test_since_a_mark_gives_what_arrived_after_it_across_clear_and_reset() -> None:

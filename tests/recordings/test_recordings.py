@@ -90,8 +90,12 @@ def test_bare_payload_line_is_the_payload() -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        ({RECORD_KEY: 2}, "$.jobhooks: unsupported recording format 2 (this version reads 1)"),
-        ({RECORD_KEY: True}, "$.jobhooks: unsupported recording format True (this version reads 1)"),
+        ({RECORD_KEY: 3}, "$.jobhooks: unsupported recording format 3 (this version reads 1 and 2)"),
+        ({RECORD_KEY: True}, "$.jobhooks: unsupported recording format True (this version reads 1 and 2)"),
+        ({"seq": 0}, "$.seq: expected a sequence number (an integer from 1), got 0"),
+        ({"intent": "maybe"}, "$.intent: expected one of 'invalid' or null, got 'maybe'"),
+        ({"headers_base64": {"X": "%%"}}, "$.headers_base64: expected an object of base64 strings"),
+        ({"headers_base64": {"X": "eA=="}}, "$.headers_base64: names headers that $.headers does not hold: ['X']"),
         ({"headers": {"x": 1}}, "$.headers: expected an object of strings"),
         ({"query": {"x": [1]}}, "$.query: expected an object of strings or lists of strings"),
         ({"received_at": "yesterday"}, "$.received_at: expected an RFC 3339 date-time, got 'yesterday'"),
@@ -200,7 +204,7 @@ def test_deliveries_are_checked_by_their_payload(tmp_path: Path) -> None:
     assert f"{path}:5: telmai: $: not valid JSON: Expecting value (column 1)" in lines
     assert f"{path}:6: telmai: $: empty body: expected a JSON object" in lines
     assert f"{path}:7: ?: $: unknown vendor 'nope'; known vendors: {', '.join(sorted(VENDORS))}" in lines
-    assert f"{path}:8: ?: $.jobhooks: unsupported recording format 9 (this version reads 1)" in lines
+    assert f"{path}:8: ?: $.jobhooks: unsupported recording format 9 (this version reads 1 and 2)" in lines
 
 
 def test_verdict_of_one_parsed_line() -> None:

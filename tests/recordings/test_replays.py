@@ -13,9 +13,9 @@ import pytest
 
 from pytest_jobhooks._json import format_rfc3339 as rfc3339
 from pytest_jobhooks.deliveries import Delivery
-from pytest_jobhooks.errors import ArgumentError, DeliveryError, RecordingError
-from pytest_jobhooks.recordings import RecordedDelivery, read_records
-from pytest_jobhooks.recordings._writer import REDACTED, Recorder
+from pytest_jobhooks.errors import ArgumentError, DeliveryError
+from pytest_jobhooks.recordings import RecordedDelivery, Recorder, read_records
+from pytest_jobhooks.recordings._writer import REDACTED
 from pytest_jobhooks.recordings.replaying import HOP_BY_HOP_HEADERS, replay
 from pytest_jobhooks.sender import BatchReport, deliver
 from pytest_jobhooks.server import CaptureServer
@@ -211,13 +211,19 @@ def test_headers_replace_recorded_ones() -> None:
     assert (delivery.headers["Authorization"], delivery.headers.get_all("x-env")) == ("Bearer test", ["test"])
 
 
-def test_a_bad_recording_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
+def test_a_bad_line_is_left_out_and_reported_the_rest_is_sent(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl"
-    path.write_text(json.dumps(TELMAI) + "\n" + '{"jobhooks": 1, "method": "POST"}\n')
+    lines = [json.dumps(TELMAI), '{"jobhooks": 1, "method": "POST"}', "not json", json.dumps({"hello": "x"})]
+    path.write_text("\n".join([*lines, json.dumps(TELMAI)]) + "\n")
     with CaptureServer() as target:
-        with pytest.raises(RecordingError, match=r"r\.jsonl:2: not a valid recorded delivery: \$\.path: missing"):
-            replay(path, target)
-        assert target.deliveries == []
+        report = replay(path, target)
+        arrived = len(target.deliveries)
+    assert (arrived, [d.line for d in report.deliveries], [u.line for u in report.unsent]) == (2, [1, 5], [2, 3, 4])
+    assert report.unsent[0].reason.startswith("not a valid recorded delivery: $.path: missing")
+    assert report.unsent[1].reason.startswith("not valid JSON")
+    assert report.unsent[2].reason.startswith("cannot tell which vendor sends this payload")
+    assert not report.ok
+    assert "2 line(s) sent, 3 not sent" in report.describe().splitlines()[0]
 
 
 @pytest.mark.parametrize(

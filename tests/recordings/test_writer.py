@@ -11,10 +11,9 @@ import httpx
 import pytest
 
 from pytest_jobhooks.errors import RecordingError
-from pytest_jobhooks.recordings import RecordedDelivery, parse_record, read_records
+from pytest_jobhooks.recordings import RecordedDelivery, Recorder, parse_record, read_records
 from pytest_jobhooks.recordings._writer import (
     REDACTED,
-    Recorder,
     body_fields,
     captured_record,
     line_of,
