@@ -174,16 +174,24 @@ def _read_request(request: Request, spec: AnyVendor | None) -> Reading:
     if not isinstance(value, dict):
         return Reading(spec.name if spec else None, None, (Problem("$", not_an_object(value)),), json=value)
     reading = _judge(spec, value, value, None, headers, value)
-    content_type = request.headers.get("content-type")
-    if attributes_of(value) is not None and not is_structured(content_type):
-        # HTTP binding: without application/cloudevents+json a receiver reads the request in binary
-        # mode, where this body is the data of an event with no ce-* attributes.
-        wrong = Problem("$", f"a CloudEvents envelope sent as {content_type or 'no Content-Type'}: {_STRUCTURED}")
-        return Reading(reading.vendor, None, (wrong, *reading.problems), value, value, reading.job_id, reading.spec)
-    return reading
+    return with_content_mode(reading, value, request.headers)
 
 
 _STRUCTURED = f"structured mode needs Content-Type {CONTENT_TYPE}"
+
+
+def with_content_mode(reading: Reading, value: JsonObject, headers: Mapping[str, str]) -> Reading:
+    """``reading`` of a JSON body, with the problem of a CloudEvents envelope sent without its content type.
+
+    HTTP binding: without application/cloudevents+json a receiver reads the
+    request in binary mode, where this body is the data of an event with no
+    ce-* attributes. Recordings judge their lines by this too (one rule).
+    """
+    content_type = headers.get("content-type")
+    if attributes_of(value) is None or is_structured(content_type):
+        return reading
+    wrong = Problem("$", f"a CloudEvents envelope sent as {content_type or 'no Content-Type'}: {_STRUCTURED}")
+    return Reading(reading.vendor, None, (wrong, *reading.problems), value, value, reading.job_id, reading.spec)
 
 
 def _parse(item: object, spec: AnyVendor | None) -> tuple[object, Mapping[str, object] | None]:

@@ -30,8 +30,8 @@ def corpus() -> list[tuple[str, Any]]:
         ("json", {**telmai, "jobId": ""}),  # invalid
         ("json", invalid("telmai", "missing:tenant", seed=2)),
         ("json", {**tamr, "type": "NEW_JOB_TYPE"}),  # an undocumented enum value, not the status: drift
-        ("json", {**TAMR_EVENT, "data": {**tamr, "type": "NEW_JOB_TYPE"}}),  # the same inside an envelope
-        ("json", {**TAMR_EVENT, "data": {**tamr, "status": {**tamr["status"], "state": "WAITING"}}}),  # invalid
+        ("cloudevent", {**TAMR_EVENT, "data": {**tamr, "type": "NEW_JOB_TYPE"}}),  # the same inside an envelope
+        ("cloudevent", {**TAMR_EVENT, "data": {**tamr, "status": {**tamr["status"], "state": "WAITING"}}}),  # invalid
         ("json", build("tensorlake", seed=2)),
         ("json", {**build("tensorlake", seed=2), "status": "paused"}),  # invalid
         ("query", {"job_id": "b3131f1d", "job_status": "delivered"}),
@@ -39,6 +39,7 @@ def corpus() -> list[tuple[str, Any]]:
         ("query", {"job_id": "", "job_status": "delivered"}),  # invalid
         ("json", {"hello": "x"}),  # no vendor's: contract mode does not judge it, a recording calls it invalid
         ("json", {"job_id": "b3131f1d", "job_status": "picked_up", "eta": 3}),  # drift twice
+        ("envelope as json", {**TAMR_EVENT, "data": tamr}),  # no application/cloudevents+json: invalid
     ]
 
 
@@ -55,8 +56,10 @@ def contract_verdict(delivery: Delivery) -> str:
 def arrived() -> list[Delivery]:
     with CaptureServer(secret=None) as server:
         for how, payload in corpus():
-            if how == "json":
+            if how in ("json", "envelope as json"):
                 httpx.post(server.url, json=payload)
+            elif how == "cloudevent":
+                httpx.post(server.url, json=payload, headers={"Content-Type": "application/cloudevents+json"})
             else:
                 httpx.get(server.url, params=payload)
         return server.deliveries
@@ -75,9 +78,9 @@ def test_contract_mode_and_the_recording_of_the_same_deliveries_agree(arrived: l
     recorded = ["unrecognised" if v.vendor is None else v.outcome for v in verdicts]
     checked = [contract_verdict(delivery) for delivery in arrived]
     assert checked == recorded
-    assert verdicts[-2].outcome == "invalid"
+    assert verdicts[-3].outcome == "invalid"
     expected = ["valid", "drift", "invalid", "invalid", "invalid", "drift", "drift", "invalid", "valid", "invalid"]
-    expected += ["valid", "drift", "invalid", "unrecognised", "drift"]
+    expected += ["valid", "drift", "invalid", "unrecognised", "drift", "invalid"]
     assert checked == expected
     # Bare payloads (a recording of payloads alone) get the same verdicts as the deliveries.
     bare = [

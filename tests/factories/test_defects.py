@@ -44,7 +44,7 @@ def test_a_defect_breaks_the_same_field_the_same_way_whatever_the_seed(vendor: s
 
 def test_foreign_status_is_the_same_status_under_every_seed() -> None:
     assert {invalid("telmai", "foreign-status", seed=seed)["status"] for seed in SEEDS} == {"DONE"}
-    assert {invalid("tamr", "unknown-status", seed=seed)["status"]["state"] for seed in SEEDS} == {"CANCELLED"}
+    assert {invalid("tamr", "unknown-status", seed=seed)["data"]["status"]["state"] for seed in SEEDS} == {"CANCELLED"}
 
 
 @pytest.mark.parametrize("vendor", sorted(VENDORS))

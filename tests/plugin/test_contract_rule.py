@@ -126,7 +126,7 @@ def test_gofetch_picked_up_is_drift_in_contract_mode_and_recordings_alike(pytest
     ]
     assert not check_recording(recording, strict=True).ok
 
-    strict = pytester.runpytest("--jobhooks", "--jobhooks-strict", "-p", "no:randomly")
+    strict = pytester.runpytest("--jobhooks", "--jobhooks-strict", "-p", "no:randomly", "test_gofetch.py")
     strict.assert_outcomes(failed=1)
     strict.stdout.fnmatch_lines(
         [
