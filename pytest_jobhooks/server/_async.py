@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..deliveries import Delivery
+from ..errors import ServerError
 from ._waiting import Wait
 
 
@@ -89,9 +90,10 @@ def _call_soon_threadsafe() -> Callable[[Callable[[], object]], object]:
             return asyncio.get_running_loop().call_soon_threadsafe  # type: ignore[no-any-return]
         except RuntimeError:
             pass
-    import trio
-
-    return trio.lowlevel.current_trio_token().run_sync_soon
+    trio = sys.modules.get("trio")  # running, so imported: no need to import it here
+    if trio is None or not trio.lowlevel.in_trio_task():
+        raise ServerError("wait_for_async must be awaited in a running asyncio or trio event loop")
+    return trio.lowlevel.current_trio_token().run_sync_soon  # type: ignore[no-any-return]
 
 
 async def wait_async(wait: Wait) -> list[Delivery] | None:
