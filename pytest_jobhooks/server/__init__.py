@@ -304,7 +304,12 @@ class CaptureServer(BackgroundServer):
     @property
     def url(self) -> str:
         """The server's URL: ``http://host:port``, and the current scope's prefix after :meth:`isolate`."""
-        return super().url + self._receiver.scopes.prefix
+        return super().url + self.path_prefix
+
+    @property
+    def path_prefix(self) -> str:
+        """The prefix :attr:`url` carries after :meth:`isolate` (``/t/7``; else ``""``) before ``delivery.path``."""
+        return self._receiver.scopes.prefix
 
     def isolate(self, label: str) -> CaptureServer:
         """Hand out new URLs: from now :attr:`url` and :meth:`url_for` carry a prefix of their own (``/t/<n>``).

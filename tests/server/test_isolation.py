@@ -16,6 +16,7 @@ def test_deliveries_to_an_earlier_scope_are_late_not_current() -> None:
         server.isolate("first")
         first = server.url_for("/hooks/a")
         assert first == f"http://127.0.0.1:{server.port}/t/1/hooks/a"
+        assert server.path_prefix == "/t/1"
         server.isolate("second")
         assert httpx.post(first, json={"late": True}).status_code == 200
         assert httpx.post(server.url_for("/hooks/b"), json={}).status_code == 200
