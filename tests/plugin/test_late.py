@@ -93,3 +93,17 @@ def test_urls_built_by_hand_keep_todays_behaviour(pytester: pytest.Pytester) -> 
         """
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_a_late_delivery_on_an_xdist_worker_fails_the_run_on_the_controller(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_late=LATE_FROM_A.format(PAYLOAD=INVALID, MARK=""))
+    result = pytester.runpytest("-p", "no:cacheprovider", "--jobhooks", "-n", "1")
+    result.assert_outcomes(passed=2)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "*= jobhooks late deliveries =*",
+            "*1 breaks the contract, which fails the run:",
+            "  test_late.py::test_a: POST /hooks/telmai telmai *-> 200",
+        ]
+    )
