@@ -40,10 +40,16 @@ VALID = '{"tenant": "acme", "source": "s", "jobId": "job-7", "status": "FINISHED
 INVALID = '{"tenant": "acme", "source": "s", "jobId": "job-7", "status": "FINISHED", "details": 42}'
 
 
-def test_a_late_delivery_is_not_shown_to_the_next_test_but_reported_for_its_own(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_late=LATE_FROM_A.format(PAYLOAD=VALID, MARK=""))
-    result = pytester.runpytest("-p", "no:cacheprovider")
+def run_late(pytester: pytest.Pytester, payload: str, *options: str, mark: str = "") -> pytest.RunResult:
+    """Run test_a (whose delivery comes late) then test_b; both pass, whatever the summary says."""
+    pytester.makepyfile(test_late=LATE_FROM_A.format(PAYLOAD=payload, MARK=mark))
+    result = pytester.runpytest("-p", "no:cacheprovider", *options)
     result.assert_outcomes(passed=2)
+    return result
+
+
+def test_a_late_delivery_is_not_shown_to_the_next_test_but_reported_for_its_own(pytester: pytest.Pytester) -> None:
+    result = run_late(pytester, VALID)
     assert result.ret == 0
     result.stdout.fnmatch_lines(
         [
@@ -55,9 +61,7 @@ def test_a_late_delivery_is_not_shown_to_the_next_test_but_reported_for_its_own(
 
 
 def test_a_late_delivery_breaking_the_contract_fails_the_run_not_a_test(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_late=LATE_FROM_A.format(PAYLOAD=INVALID, MARK=""))
-    result = pytester.runpytest("-p", "no:cacheprovider", "--jobhooks")
-    result.assert_outcomes(passed=2)
+    result = run_late(pytester, INVALID, "--jobhooks")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         [
@@ -71,9 +75,7 @@ def test_a_late_delivery_breaking_the_contract_fails_the_run_not_a_test(pytester
 
 
 def test_a_late_delivery_of_a_test_that_opted_out_is_reported_but_not_judged(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_late=LATE_FROM_A.format(PAYLOAD=INVALID, MARK="@pytest.mark.jobhooks(contract=False)"))
-    result = pytester.runpytest("-p", "no:cacheprovider", "--jobhooks")
-    result.assert_outcomes(passed=2)
+    result = run_late(pytester, INVALID, "--jobhooks", mark="@pytest.mark.jobhooks(contract=False)")
     assert result.ret == 0
     result.stdout.fnmatch_lines(["*; none breaks the contract:", "  test_late.py::test_a: POST /hooks/telmai *"])
 
@@ -96,9 +98,7 @@ def test_urls_built_by_hand_keep_todays_behaviour(pytester: pytest.Pytester) -> 
 
 
 def test_a_late_delivery_on_an_xdist_worker_fails_the_run_on_the_controller(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_late=LATE_FROM_A.format(PAYLOAD=INVALID, MARK=""))
-    result = pytester.runpytest("-p", "no:cacheprovider", "--jobhooks", "-n", "1")
-    result.assert_outcomes(passed=2)
+    result = run_late(pytester, INVALID, "--jobhooks", "-n", "1")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         [
