@@ -318,17 +318,18 @@ class CaptureServer(BackgroundServer):
         is the path given to ``url_for``). A delivery sent to the URLs of an
         earlier ``isolate`` arrived late: it is not one of :attr:`deliveries` nor
         seen by :meth:`wait_for`, but kept, with that call's ``label``, for
-        :meth:`take_late`; it is answered 200 without using the script.
+        :meth:`take_late`; it is judged with the settings in force when its
+        scope ended (its secret), and answered 200 without using the script.
         URLs built by hand (no prefix) are recorded as always. Returns the server.
         """
         if not isinstance(label, str):
             raise ArgumentError(f"label must be a str, not {label!r}")
-        self._receiver.scopes.open(label)
+        self._receiver.scopes.open(label, self._receiver.settings)
         return self
 
     def end_isolation(self) -> None:
         """From now every URL handed out by :meth:`isolate` is late (the test it was for has ended)."""
-        self._receiver.scopes.close()
+        self._receiver.scopes.close(self._receiver.settings)
 
     def take_late(self) -> list[LateDelivery]:
         """The deliveries that arrived late (see :meth:`isolate`) since the previous call, oldest first."""

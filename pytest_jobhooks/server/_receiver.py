@@ -63,7 +63,7 @@ class Receiver:
         # marks and arrival counts stay valid.
         self._first = 0
         # Per-test URL prefixes; deliveries sent to an ended scope's URLs, with its label, apart from the rest.
-        self.scopes = Scopes()
+        self.scopes: Scopes[Settings] = Scopes()
         self._late: deque[tuple[str, Delivery]] = deque(maxlen=max_deliveries)
         # Called (in the recording thread) after each arrival or clear(): how async waits are woken.
         self._wakers: set[Callable[[], None]] = set()
@@ -176,6 +176,8 @@ class Receiver:
         route = self.scopes.route(environ.get("PATH_INFO", ""))
         if route.path != environ.get("PATH_INFO"):
             environ = {**environ, "PATH_INFO": route.path}
+        if route.settings is not None:  # late: judged as its own test would have judged it
+            settings = route.settings
         received = read_request(environ, settings.body_limit)
         request, transport_error = received.request, received.problem
         signed = has_signature_headers(request.headers)

@@ -73,3 +73,16 @@ def test_wait_for_async_starts_over_on_clear() -> None:
 
     with CaptureServer(secret=None) as server:
         assert asyncio.run(main(server)) == ["/new1", "/new2"]
+
+
+def test_a_late_delivery_is_judged_with_the_secret_of_its_own_scope() -> None:
+    body = b'{"job_id": "parse_1", "status": "pending", "created_at": "2023-10-01T12:00:00Z"}'  # Tensorlake signs
+    with CaptureServer() as server:
+        server.isolate("first")
+        first, headers = server.url, server.sign(body)
+        server.end_isolation()
+        server.reset().isolate("second")  # a fresh secret, as the plugin gives each test
+        assert httpx.post(first, content=body, headers=headers).status_code == 200
+        assert httpx.post(server.url, content=body, headers=headers).status_code == 401  # not this scope's secret
+        [late] = server.take_late()
+        assert (late.label, late.delivery.signature) == ("first", "valid")
