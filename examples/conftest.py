@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,6 @@ from jobwatch import fastapi_app, flask_app
 from jobwatch.notify import Notifier
 from jobwatch.store import JobStore
 from jobwatch_vendor import JOBWATCH
-from werkzeug.serving import make_server
 
 from pytest_jobhooks import CaptureServer, new_secret
 from pytest_jobhooks.vendors.base import AnyVendor
@@ -64,18 +62,9 @@ def receiver(create_app: AppFactory, webhook_secret: str, store: JobStore) -> Fl
 
 
 @pytest.fixture
-def live_receiver(webhook_secret: str, store: JobStore) -> Iterator[str]:
+def live_receiver(webhook_secret: str, store: JobStore, jobhooks_serve: Callable[..., str]) -> str:
     """jobwatch on Flask, served over real HTTP on 127.0.0.1 for callers that need a URL (GoFetch); its base URL."""
-    app = flask_app.create_app(secret=webhook_secret, store=store)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()
+    return jobhooks_serve(flask_app.create_app(secret=webhook_secret, store=store))  # stopped at teardown
 
 
 @pytest.fixture

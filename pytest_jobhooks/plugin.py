@@ -15,6 +15,8 @@ pytest_plugins = [
     "pytest_jobhooks._plugin.vendors",
     "pytest_jobhooks._plugin.factories",
     "pytest_jobhooks._plugin.server",
+    "pytest_jobhooks._plugin.serve",
+    "pytest_jobhooks._plugin.late",
     "pytest_jobhooks._plugin.sender",
     "pytest_jobhooks._plugin.recordings",
     "pytest_jobhooks._plugin.contract",

@@ -45,13 +45,7 @@ class Notifier:
 
     def job_changed(self, record: JobRecord, previous: str | None) -> bool:
         """Notify that ``record``'s job moved from unified status ``previous`` (None: first seen); True if delivered."""
-        update = JobUpdate(
-            event_id=f"evt_{secrets.token_hex(12)}",
-            job=f"{record.vendor}/{record.job_id}",
-            state=STATES[record.unified],
-            previous_state=STATES[previous] if previous is not None else None,
-            changed_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        )
+        update = job_update(record, previous)
         if self._send(update):
             return True
         with self._lock:
@@ -59,15 +53,8 @@ class Notifier:
         return False
 
     def _send(self, update: JobUpdate) -> bool:
-        body = json.dumps(update.model_dump(mode="json"))
         for _ in range(self.attempts):
-            now = datetime.now(timezone.utc)
-            headers = {
-                "content-type": "application/json",
-                "svix-id": update.event_id,
-                "svix-timestamp": str(int(now.timestamp())),
-                "svix-signature": self._signer.sign(update.event_id, now, body),
-            }
+            body, headers = signed(self._signer, update)
             try:
                 response = self._http.post(self.url, content=body, headers=headers)
             except httpx.TransportError:
@@ -81,3 +68,27 @@ class Notifier:
     def close(self) -> None:
         """Close the HTTP connection pool."""
         self._http.close()
+
+
+def job_update(record: JobRecord, previous: str | None) -> JobUpdate:
+    """The notification that ``record``'s job moved from unified status ``previous`` (None: first seen)."""
+    return JobUpdate(
+        event_id=f"evt_{secrets.token_hex(12)}",
+        job=f"{record.vendor}/{record.job_id}",
+        state=STATES[record.unified],
+        previous_state=STATES[previous] if previous is not None else None,
+        changed_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    )
+
+
+def signed(signer: Webhook, update: JobUpdate) -> tuple[str, dict[str, str]]:
+    """The body of ``update`` and its headers, signed now (each attempt is signed afresh, under the same id)."""
+    body = json.dumps(update.model_dump(mode="json"))
+    now = datetime.now(timezone.utc)
+    headers = {
+        "content-type": "application/json",
+        "svix-id": update.event_id,
+        "svix-timestamp": str(int(now.timestamp())),
+        "svix-signature": signer.sign(update.event_id, now, body),
+    }
+    return body, headers

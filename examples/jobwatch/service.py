@@ -17,7 +17,7 @@ from svix.webhooks import Webhook, WebhookVerificationError
 from pytest_jobhooks import PayloadValidationError, job_state
 
 from .notify import Notifier
-from .store import JobStore, StoreUnavailable
+from .store import Change, JobStore, StoreUnavailable
 
 JSON_VENDORS = ("telmai", "tamr", "tensorlake", "tensorlake-workflow")
 """Vendors that POST a JSON body, each to ``/webhooks/<vendor>``."""
@@ -46,23 +46,30 @@ class WebhookService:
         self, vendor: str, body: bytes, headers: Mapping[str, str], query: Mapping[str, Sequence[str]]
     ) -> Answer:
         """Handle one delivery from ``vendor``: the raw body, its headers and query parameters."""
+        answer, change = self.store_delivery(vendor, body, headers, query)
+        if self.notifier is not None and change is not None and change.moved:
+            self.notifier.job_changed(change.after, change.before.unified if change.before else None)
+        return answer
+
+    def store_delivery(
+        self, vendor: str, body: bytes, headers: Mapping[str, str], query: Mapping[str, Sequence[str]]
+    ) -> tuple[Answer, Change | None]:
+        """Check and store one delivery without notifying: the answer, and the change it made (None if refused)."""
         if vendor in SIGNED:
             try:
                 self._verifier.verify(body, dict(headers))
             # svix raises ValueError (binascii.Error) for malformed headers: still a bad signature, not a crash.
             except (WebhookVerificationError, ValueError) as exc:
-                return Answer(401, {"error": "invalid signature", "detail": str(exc) or type(exc).__name__})
+                return Answer(401, {"error": "invalid signature", "detail": str(exc) or type(exc).__name__}), None
         # GoFetch's GET carries the job in the query string and has no body.
         payload: object = body if body.strip() or not query else dict(query)
         try:
             state = job_state(vendor, payload)
         except PayloadValidationError as exc:
-            return Answer(400, {"error": "invalid payload", "problems": [str(problem) for problem in exc.errors]})
+            return Answer(400, {"error": "invalid payload", "problems": [str(problem) for problem in exc.errors]}), None
         try:
             change = self.store.apply(state)
         except StoreUnavailable:
-            return Answer(503, {"error": "store unavailable, try again later"})
-        if self.notifier is not None and change.moved:
-            self.notifier.job_changed(change.after, change.before.unified if change.before else None)
+            return Answer(503, {"error": "store unavailable, try again later"}), None
         record = change.after
-        return Answer(200, {"job_id": record.job_id, "status": record.status, "outcome": change.outcome})
+        return Answer(200, {"job_id": record.job_id, "status": record.status, "outcome": change.outcome}), change

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from .late import begin_test, watch
 from .options import GROUP, setting
 
 if TYPE_CHECKING:
@@ -126,11 +127,12 @@ def _jobhooks_shared_server(
     watched = pytestconfig.stash.get(EXTRA_SERVERS, [])
     if server in watched:
         watched.remove(server)
+    watch(pytestconfig, server)
     return server
 
 
 @pytest.fixture
-def jobhooks_server(request: pytest.FixtureRequest, _jobhooks_shared_server: CaptureServer) -> CaptureServer:
+def jobhooks_server(request: pytest.FixtureRequest, _jobhooks_shared_server: CaptureServer) -> Iterator[CaptureServer]:
     """A capture server (:class:`~pytest_jobhooks.CaptureServer`): a real HTTP endpoint recording every delivery.
 
     Point the sender at ``jobhooks_server.url`` (or ``.url_for("/path")``),
@@ -139,10 +141,16 @@ def jobhooks_server(request: pytest.FixtureRequest, _jobhooks_shared_server: Cap
     ``@pytest.mark.jobhooks(secret=..., respond=..., body_limit=...)``. Under
     --jobhooks what it received is checked against the vendors' contracts when
     the test ends; --jobhooks-record=DIR records it.
+
+    Its ``url`` and ``url_for()`` are this test's own (they start with
+    ``/t/<n>``, stripped from ``delivery.path``): a delivery sent to them that
+    arrives after the test ended is shown to no later test, but reported for
+    this one (see "jobhooks late deliveries" in the summary).
     """
     server = _jobhooks_shared_server.reset()
     request.node.stash[TEST_SERVER] = server
     settings = _marker_settings(request.node)
+    begin_test(request.node, server, opted_out=settings.pop(CONTRACT, None) is False)
     if settings:
         from ..errors import ArgumentError
 
@@ -150,16 +158,16 @@ def jobhooks_server(request: pytest.FixtureRequest, _jobhooks_shared_server: Cap
             server.configure(**settings)  # type: ignore[arg-type]
         except ArgumentError as exc:
             raise pytest.UsageError(f"@pytest.mark.jobhooks: {exc}") from None
-    return server
+    yield server
+    server.end_isolation()
 
 
 def _marker_settings(node: pytest.Item) -> dict[str, object]:
-    """The server settings of every ``jobhooks`` marker on the test, the closest one winning (not ``contract``)."""
+    """The settings of every ``jobhooks`` marker on the test (``contract`` too), the closest one winning."""
     settings: dict[str, object] = {}
     for marker in reversed(list(node.iter_markers("jobhooks"))):
         if marker.args:
             raise pytest.UsageError(f"@pytest.mark.jobhooks takes keyword arguments only, got {marker.args!r}")
         settings.update(marker.kwargs)
-    settings.pop(CONTRACT, None)
-    settings.pop(RECORD, None)
+    settings.pop(RECORD, None)  # read by the recorder (_plugin/recordings.py), not a server setting
     return settings

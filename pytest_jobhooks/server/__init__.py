@@ -9,7 +9,6 @@ Use it through the ``jobhooks_server`` fixture, or on its own::
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypedDict
@@ -19,16 +18,17 @@ from ..deliveries import Delivery
 from ..errors import ArgumentError, ServerError
 from ..signing import HeaderPrefix, Timestamp, new_secret, secret_key
 from ..signing import sign as _sign
+from ._async import running_loop, wait_async
 from ._httpd import DEFAULT_MAX_CONNECTIONS
 from ._receiver import DEFAULT_MAX_DELIVERIES, Receiver, Settings
 from ._script import Body, RespondSpec, make_response
-from ._waiting import Criteria, timeout_message
+from ._waiting import Criteria, Wait, timeout_message
 from .background import BackgroundServer
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["SETTINGS", "CaptureServer", "ServerSettings"]
+__all__ = ["SETTINGS", "CaptureServer", "LateDelivery", "ServerSettings"]
 
 
 class ServerSettings(TypedDict, total=False):
@@ -200,32 +200,67 @@ class CaptureServer(BackgroundServer):
         sees the deliveries that pass the other criteria. Deliveries that arrived
         before the call count too. On timeout raises ``AssertionError`` listing
         every delivery that did arrive and why it did not match.
+
+        It blocks its thread: called from inside a running event loop (an async
+        test) that has other tasks, it fails at once rather than block them (a
+        delivery they make could never arrive); use :meth:`wait_for_async` there.
         """
         __tracebackhide__ = True
+        wait = self._wait(
+            count, timeout, Criteria(vendor=vendor, job_id=job_id, status=status, path=path, predicate=predicate)
+        )
+        found = wait.look(0.0)  # what already arrived: no reason to refuse that, even on a loop
+        loop = running_loop() if found is None else None
+        if loop is not None and loop.other_tasks:
+            raise AssertionError(self._failure(wait, loop.blocked("wait_for"), waited=False))
+        while found is None:
+            if wait.expired:
+                raise AssertionError(self._failure(wait, loop.blocked("wait_for") if loop is not None else None))
+            found = wait.look(wait.deadline)
+        return found
+
+    async def wait_for_async(
+        self,
+        count: int = 1,
+        *,
+        timeout: float = 5.0,
+        vendor: str | None = None,
+        job_id: str | None = None,
+        status: str | None = None,
+        path: str | None = None,
+        predicate: Callable[[Delivery], bool] | None = None,
+    ) -> list[Delivery]:
+        """:meth:`wait_for` for async code: the same arguments, result and timeout message; never blocks the loop.
+
+        Runs under asyncio and trio (pytest-asyncio, anyio's pytest plugin), so
+        a delivery made by a task on the same loop (an ``httpx.AsyncClient``,
+        the app under test sending its own webhook) arrives while it waits.
+        """
+        __tracebackhide__ = True
+        wait = self._wait(
+            count, timeout, Criteria(vendor=vendor, job_id=job_id, status=status, path=path, predicate=predicate)
+        )
+        found = await wait_async(wait)
+        if found is None:
+            raise AssertionError(self._failure(wait))
+        return found
+
+    def _wait(self, count: int, timeout: float, criteria: Criteria) -> Wait:
         check_count("count", count)
         check_number("timeout", timeout, inclusive=True)
-        criteria = Criteria(vendor=vendor, job_id=job_id, status=status, path=path, predicate=predicate)
-        deadline = time.monotonic() + timeout
-        generation, seen = -1, 0
-        matched: list[Delivery] = []
-        while True:
-            current, seen, fresh = self._receiver.arrivals(seen, generation, deadline)
-            if current != generation:  # first look, or clear() was called meanwhile
-                generation, matched = current, []
-            matched.extend(delivery for delivery in fresh if not criteria.mismatches(delivery))
-            if len(matched) >= count:
-                return matched[:count]
-            if not fresh and time.monotonic() >= deadline:
-                raise AssertionError(
-                    timeout_message(
-                        count=count,
-                        criteria=criteria,
-                        timeout=timeout,
-                        url=self.url if self.is_running else "the stopped server",
-                        deliveries=self.deliveries,
-                        rejections=self.rejected,
-                    )
-                )
+        return Wait(self._receiver, count, criteria, timeout)
+
+    def _failure(self, wait: Wait, note: str | None = None, *, waited: bool = True) -> str:
+        return timeout_message(
+            count=wait.count,
+            criteria=wait.criteria,
+            timeout=wait.timeout,
+            url=self.url if self.is_running else "the stopped server",
+            deliveries=self.deliveries,
+            rejections=self.rejected,
+            note=note,
+            waited=waited,
+        )
 
     # -- helpers
 
@@ -264,6 +299,42 @@ class CaptureServer(BackgroundServer):
         # One assignment: a request in flight sees the old settings or the new ones, never a mix.
         self._receiver.settings = replace(base or self._receiver.settings, **changes)  # type: ignore[arg-type]
 
+    # -- per-test URLs (the plugin's isolation of tests sharing one server, usable without pytest)
+
+    @property
+    def url(self) -> str:
+        """The server's URL: ``http://host:port``, and the current scope's prefix after :meth:`isolate`."""
+        return super().url + self.path_prefix
+
+    @property
+    def path_prefix(self) -> str:
+        """The prefix :attr:`url` carries after :meth:`isolate` (``/t/7``; else ``""``) before ``delivery.path``."""
+        return self._receiver.scopes.prefix
+
+    def isolate(self, label: str) -> CaptureServer:
+        """Hand out new URLs: from now :attr:`url` and :meth:`url_for` carry a prefix of their own (``/t/<n>``).
+
+        Deliveries to them are recorded with the prefix stripped (``delivery.path``
+        is the path given to ``url_for``). A delivery sent to the URLs of an
+        earlier ``isolate`` arrived late: it is not one of :attr:`deliveries` nor
+        seen by :meth:`wait_for`, but kept, with that call's ``label``, for
+        :meth:`take_late`; it is judged with the settings in force when its
+        scope ended (its secret), and answered 200 without using the script.
+        URLs built by hand (no prefix) are recorded as always. Returns the server.
+        """
+        if not isinstance(label, str):
+            raise ArgumentError(f"label must be a str, not {label!r}")
+        self._receiver.scopes.open(label, self._receiver.settings)
+        return self
+
+    def end_isolation(self) -> None:
+        """From now every URL handed out by :meth:`isolate` is late (the test it was for has ended)."""
+        self._receiver.scopes.close(self._receiver.settings)
+
+    def take_late(self) -> list[LateDelivery]:
+        """The deliveries that arrived late (see :meth:`isolate`) since the previous call, oldest first."""
+        return [LateDelivery(label, delivery) for label, delivery in self._receiver.take_late()]
+
     # -- what arrived after a moment (the plugin's "during this test", usable without pytest)
 
     def mark(self) -> object:
@@ -275,6 +346,18 @@ class CaptureServer(BackgroundServer):
         if not isinstance(mark, _Mark) or mark.server is not self:
             raise ServerError(f"since() takes a mark from this server's mark(), not {mark!r}")
         return self._receiver.arrived_since(mark.arrived)
+
+
+@dataclass(frozen=True)
+class LateDelivery:
+    """A delivery sent to URLs :meth:`CaptureServer.isolate` handed out, arriving once they were no longer current.
+
+    ``label`` is the one given to that ``isolate`` call (the plugin gives the
+    test's node id); ``delivery`` is what arrived, its path without the prefix.
+    """
+
+    label: str
+    delivery: Delivery
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,12 @@ matters; everything else is worked out when a test asks.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,8 @@ from ..deliveries import Delivery, Response, SignatureVerdict
 from ..errors import SignatureError
 from ..signing import verify
 from ..wire import Request, has_signature_headers, has_signing_headers
-from ._script import Script
+from ._scopes import Scopes
+from ._script import DEFAULT, Script
 from ._wsgi import read_request, send_response
 
 if TYPE_CHECKING:
@@ -60,6 +62,11 @@ class Receiver:
         # How many deliveries ever arrived before _deliveries[0]: clear() and the ring move it on, so
         # marks and arrival counts stay valid.
         self._first = 0
+        # Per-test URL prefixes; deliveries sent to an ended scope's URLs, with its label, apart from the rest.
+        self.scopes: Scopes[Settings] = Scopes()
+        self._late: deque[tuple[str, Delivery]] = deque(maxlen=max_deliveries)
+        # Called (in the recording thread) after each arrival or clear(): how async waits are woken.
+        self._wakers: set[Callable[[], None]] = set()
 
     def deliveries(self) -> list[Delivery]:
         """A copy of the deliveries recorded so far, in arrival order."""
@@ -79,6 +86,7 @@ class Receiver:
             self._rejections.clear()
             self.generation += 1
             self.changed.notify_all()
+            self._wake()
 
     def arrived(self) -> int:
         """How many deliveries arrived since the receiver was made (cleared ones included): a mark of "now"."""
@@ -128,6 +136,30 @@ class Receiver:
                 self._first += 1
             self._deliveries.append(delivery)
             self.changed.notify_all()
+            self._wake()
+
+    def add_waker(self, waker: Callable[[], None]) -> None:
+        """Call ``waker`` after every arrival and every :meth:`clear` (in the server's thread; it must not block)."""
+        with self.changed:
+            self._wakers.add(waker)
+
+    def remove_waker(self, waker: Callable[[], None]) -> None:
+        """Stop calling ``waker``."""
+        with self.changed:
+            self._wakers.discard(waker)
+
+    def _wake(self) -> None:
+        # Called with self.changed held.
+        for waker in self._wakers:
+            with contextlib.suppress(Exception):  # a waiter's loop that has closed: nobody waits there now
+                waker()
+
+    def take_late(self) -> list[tuple[str, Delivery]]:
+        """The deliveries sent to an ended scope's URLs, with that scope's label, since the last call (oldest first)."""
+        with self.changed:
+            late = list(self._late)
+            self._late.clear()
+            return late
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -141,6 +173,11 @@ class Receiver:
 
     def _receive(self, environ: WSGIEnvironment) -> Response:
         settings = self.settings
+        route = self.scopes.route(environ.get("PATH_INFO", ""))
+        if route.path != environ.get("PATH_INFO"):
+            environ = {**environ, "PATH_INFO": route.path}
+        if route.settings is not None:  # late: judged as its own test would have judged it
+            settings = route.settings
         received = read_request(environ, settings.body_limit)
         request, transport_error = received.request, received.problem
         signed = has_signature_headers(request.headers)
@@ -152,6 +189,8 @@ class Receiver:
             verdict, reading = _judge(settings, request, signed)
             if verdict[0] in ("invalid", "missing") and settings.reject_status is not None:
                 response = Response(settings.reject_status, f"signature {verdict[0]}: {verdict[2]}\n".encode(), _TEXT)
+            elif route.late_for is not None:
+                response = DEFAULT  # the current test's script is not for it
             else:
                 response = self.script.next(request.path)
         delivery = Delivery(
@@ -163,7 +202,11 @@ class Receiver:
             transport_error=transport_error,
             _reading=reading,
         )
-        self._record(delivery)  # before answering: once the sender has its answer, the test can see it
+        if route.late_for is not None:
+            with self.changed:
+                self._late.append((route.late_for, delivery))
+        else:
+            self._record(delivery)  # before answering: once the sender has its answer, the test can see it
         return response
 
 

@@ -10,7 +10,7 @@ bad constructor arguments raise :class:`~pytest_jobhooks.errors.ArgumentError`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from .._checks import check_count, check_number, check_port
 from ..errors import ArgumentError, ServerError
@@ -20,7 +20,22 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
     from typing_extensions import Self
 
-__all__ = ["BackgroundServer"]
+__all__ = ["BackgroundServer", "Serving"]
+
+
+class Serving(Protocol):
+    """What a :class:`BackgroundServer` runs while started (werkzeug's server here; uvicorn for an ASGI app)."""
+
+    @property
+    def port(self) -> int:
+        """The port it listens on."""
+
+    @property
+    def refused(self) -> int:
+        """Connections it answered 503 because too many were open."""
+
+    def stop(self) -> None:
+        """Stop serving and join its threads (milliseconds)."""
 
 
 class BackgroundServer:
@@ -61,30 +76,21 @@ class BackgroundServer:
         self._requested_port = check_port(port)
         self._read_timeout = check_number("read_timeout", read_timeout)
         self._max_connections = check_count("max_connections", max_connections, minimum=1)
-        self._httpd: Httpd | None = None
+        self._httpd: Serving | None = None
         self._refused = 0  # by the servers of earlier start()s
 
     # -- lifecycle
 
     def start(self) -> Self:
         """Listen and serve in background threads; returns the server. Raises ServerError if it cannot."""
+        __tracebackhide__ = True
         if self._httpd is not None:
             raise self._error(f"{self._what} is already running at {self.url}")
         self._starting()
         try:
-            httpd = Httpd(
-                self._host,
-                self._requested_port,
-                self._application(),
-                read_timeout=self._read_timeout,
-                name=self._thread_name,
-                max_connections=self._max_connections,
-            )
+            self._httpd = self._serve(self._host, self._requested_port)
         except ServerError as exc:
             raise self._error(str(exc)) from None
-        httpd.on_rejection = self._note_rejection
-        httpd.start()
-        self._httpd = httpd
         return self
 
     def stop(self) -> None:
@@ -141,6 +147,20 @@ class BackgroundServer:
 
     # -- for subclasses
 
+    def _serve(self, host: str, port: int) -> Serving:
+        """Listen on ``host:port`` and serve :meth:`_application` in background threads (ServerError if it cannot)."""
+        httpd = Httpd(
+            host,
+            port,
+            self._application(),
+            read_timeout=self._read_timeout,
+            name=self._thread_name,
+            max_connections=self._max_connections,
+        )
+        httpd.on_rejection = self._note_rejection
+        httpd.start()
+        return httpd
+
     def _application(self) -> WSGIApplication:
         """The WSGI application the server serves."""
         raise NotImplementedError
@@ -158,7 +178,7 @@ class BackgroundServer:
         """What :func:`repr` shows after the URL (``3 deliveries``); empty for nothing."""
         return ""
 
-    def _running(self) -> Httpd:
+    def _running(self) -> Serving:
         if self._httpd is None:
             raise self._error(f"{self._what} is not running: call start() or use it as a context manager")
         return self._httpd
