@@ -10,6 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .devloop import COMMANDS as DEVLOOP_COMMANDS
+from .devloop import add_commands
+from .devloop import run as run_devloop
+
 if TYPE_CHECKING:
     from .recordings import LineVerdict
 
@@ -37,7 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     validate.add_argument("--vendor", metavar="V", help="read every payload as this vendor's (default: detect)")
     validate.add_argument("--format", choices=("text", "json"), default="text", help="text, or JSON Lines")
     validate.add_argument("--strict", action="store_true", help="drift (undocumented fields and values) fails too")
+    add_commands(commands)
     args = parser.parse_args(argv)
+    if args.command in DEVLOOP_COMMANDS:
+        return run_devloop(args, parser)
     if args.command == "validate":
         return _validate(args.paths, vendor=args.vendor, output=args.format, strict=args.strict)
     return _schemas(args.dir, check=args.check)

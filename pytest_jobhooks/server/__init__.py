@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypedDict
 
 from .._checks import check_count, check_number
-from ..deliveries import Delivery
+from ..deliveries import Delivery, Response
 from ..errors import ArgumentError, ServerError
 from ..signing import HeaderPrefix, Timestamp, new_secret, secret_key
 from ..signing import sign as _sign
@@ -24,9 +24,12 @@ from ._receiver import DEFAULT_MAX_DELIVERIES, Receiver, Settings
 from ._script import Body, RespondSpec, make_response
 from ._waiting import Criteria, timeout_message
 from .background import BackgroundServer
+from .inspector import INSPECTOR_PATH, Inspector
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
+
+    from ..wire import Request
 
 __all__ = ["SETTINGS", "CaptureServer", "ServerSettings"]
 
@@ -161,6 +164,24 @@ class CaptureServer(BackgroundServer):
         """
         response = make_response(status, body=body, delay=delay, headers=headers)
         self._receiver.script.add(response, times=times, path=path)
+
+    def answer_with(self, responder: Callable[[Request], Response] | None) -> None:
+        """Answer every delivery with ``responder(request)`` instead of the script (None: the script again).
+
+        ``listen --forward-to`` answers with the forward target's answer; the
+        delivery is recorded with it. Signature rejections still come first.
+        """
+        self._receiver.responder = responder
+
+    @property
+    def inspector(self) -> Inspector:
+        """The live web inspector served at :attr:`inspector_url` (set its ``replay`` and ``recording``)."""
+        return self._receiver.inspector
+
+    @property
+    def inspector_url(self) -> str:
+        """The URL of the live web inspector: open it in a browser to see every delivery as it arrives."""
+        return self.url_for(INSPECTOR_PATH)
 
     # -- what arrived
 

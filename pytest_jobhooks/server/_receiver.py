@@ -11,7 +11,7 @@ import itertools
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ from ..signing import verify
 from ..wire import Request, has_signature_headers, has_signing_headers
 from ._script import Script
 from ._wsgi import read_request, send_response
+from .inspector import INSPECTOR_PATH, Inspector
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -60,6 +61,9 @@ class Receiver:
         # How many deliveries ever arrived before _deliveries[0]: clear() and the ring move it on, so
         # marks and arrival counts stay valid.
         self._first = 0
+        self.inspector = Inspector(self)
+        # Answers deliveries instead of the script when set (listen --forward-to: the app's answer).
+        self.responder: Callable[[Request], Response] | None = None
 
     def deliveries(self) -> list[Delivery]:
         """A copy of the deliveries recorded so far, in arrival order."""
@@ -130,6 +134,8 @@ class Receiver:
             self.changed.notify_all()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO", "").startswith(INSPECTOR_PATH):
+            return self.inspector(environ, start_response)  # looking at deliveries is not one
         try:
             response = self._receive(environ)
         except Exception as exc:  # a bug here must still answer, and be seen
@@ -153,7 +159,8 @@ class Receiver:
             if verdict[0] in ("invalid", "missing") and settings.reject_status is not None:
                 response = Response(settings.reject_status, f"signature {verdict[0]}: {verdict[2]}\n".encode(), _TEXT)
             else:
-                response = self.script.next(request.path)
+                responder = self.responder
+                response = self.script.next(request.path) if responder is None else responder(request)
         delivery = Delivery(
             request,
             response=response,
