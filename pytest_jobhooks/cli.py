@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from .devloop import COMMANDS as DEVLOOP_COMMANDS
 from .devloop import add_commands
 from .devloop import run as run_devloop
+from .devloop.progress import read_with_progress
 
 if TYPE_CHECKING:
     from .recordings import LineVerdict
@@ -94,7 +95,8 @@ def _validate(paths: Sequence[str], *, vendor: str | None, output: str, strict: 
     on_bad = _print_json_line if as_json else _print_text_line
     try:
         for path in paths:
-            report = checker.check(path, on_bad=on_bad)
+            with read_with_progress(path) as source:  # a bar on a terminal, for large files only
+                report = checker.check(source, name=None if source is path else path, on_bad=on_bad)
             summary.add(report)
             if as_json:
                 _emit({"type": "file", **{k: v for k, v in report.to_json().items() if k != "listed"}})

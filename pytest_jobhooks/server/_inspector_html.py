@@ -27,14 +27,17 @@ def static_text(name: str) -> str:
 
 
 def page(
-    sections: Sequence[tuple[str, Sequence[Row]]],
+    sections: str,
     *,
     title: str,
     live: dict[str, str] | None = None,
     recording: str | None = None,
     replay: bool = False,
 ) -> str:
-    """The whole page: filters, one table and timelines per section. ``live``: the script's data attributes."""
+    """The whole page around ``sections`` (from :func:`section`): filters, the script. ``live``: its data attributes.
+
+    Without ``live`` the page stands alone (the report): script and stylesheet inline, no polling.
+    """
     if live is None:
         head = f"<style>{static_text('inspector.css')}</style>"
         script = f"<script>{static_text('inspector.js')}</script>"
@@ -46,7 +49,6 @@ def page(
     if recording is not None:
         download = f' <a id="download" href="{escape(recording)}" download>download the recording</a>'
 
-    body = "".join(_section(name, rows, replay=replay) for name, rows in sections)
     return (
         "<!doctype html>\n"
         '<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">'  # no favicon request
@@ -59,11 +61,12 @@ def page(
         '<label>verdict <select id="f-verdict"><option value="">all</option>'
         + "".join(f'<option value="{v}">{v}</option>' for v in ("valid", "drift", "invalid", "signature", "unknown"))
         + "</select></label></form>"
-        f"{body}{script}</body></html>\n"
+        f"{sections}{script}</body></html>\n"
     )
 
 
-def _section(name: str, rows: Sequence[Row], *, replay: bool) -> str:
+def section(name: str, rows: Sequence[Row], *, replay: bool = False) -> str:
+    """One group of deliveries (a test's, in the report): a heading, the jobs' timelines, the table."""
     heading = f"<h2>{escape(name)}</h2>" if name else ""
     return (
         f'<section class="deliveries">{heading}<div class="timelines">{timelines_html(rows)}</div>'

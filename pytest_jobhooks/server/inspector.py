@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..deliveries import Delivery, Response
-from ._inspector_html import page, rows_html, static_text, timelines_html
+from ._inspector_html import page, rows_html, section, static_text, timelines_html
 from ._wsgi import send_response
 from .inspector_rows import Row, annotate, delivery_row
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from ._receiver import Receiver
 
-__all__ = ["INSPECTOR_PATH", "Inspector", "Replay"]
+__all__ = ["INSPECTOR_PATH", "Inspector", "Replay", "section", "static_page"]
 
 INSPECTOR_PATH = "/_jobhooks/"
 """Where a capture server serves its inspector; requests under it are not deliveries."""
@@ -98,7 +98,8 @@ class Inspector:
         rows = self.rows()
         live = {"static": f"{INSPECTOR_PATH}static/", "api": f"{INSPECTOR_PATH}api/", "after": str(_last(rows))}
         recording = f"{INSPECTOR_PATH}recording" if self.recording is not None else None
-        text = page([("", rows)], title=self.title, live=live, recording=recording, replay=self.replay is not None)
+        replay = self.replay is not None
+        text = page(section("", rows, replay=replay), title=self.title, live=live, recording=recording, replay=replay)
         return _answer(200, text, "text/html; charset=utf-8")
 
     def _updates(self, query: str) -> Response:
@@ -137,6 +138,14 @@ class Inspector:
             return _answer(404, f"cannot read {recording}: {exc.strerror}\n", "text/plain; charset=utf-8")
         disposition = f'attachment; filename="{recording.name}"'
         return Response(200, data, {"Content-Type": "application/x-ndjson", "Content-Disposition": disposition})
+
+
+def static_page(sections: Iterable[str], *, title: str) -> str:
+    """One self-contained page of ``sections`` (each from :func:`section`): script and stylesheet inline, offline.
+
+    What ``--jobhooks-report=FILE.html`` writes: rows expand and filter as on the live page; nothing is polled.
+    """
+    return page("".join(sections), title=title)
 
 
 def _last(rows: list[Row]) -> int:
