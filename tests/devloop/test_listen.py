@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from pytest_jobhooks import VENDORS, build, read_records
+from pytest_jobhooks.cli import main
 from pytest_jobhooks.recordings import RecordedDelivery
 from pytest_jobhooks.signing import new_secret
 
@@ -132,13 +133,19 @@ def test_replay_fails_with_1_when_the_app_refuses(app: App, tmp_path: Path) -> N
     assert "1 of 1 not delivered" in replayed.stdout
 
 
-def test_listen_answers_respond_status_without_a_forward_target() -> None:
-    command = Running("listen", "--respond", "503")
+def test_listen_answers_respond_status_and_checks_each_vendor_with_its_secret() -> None:
+    other = new_secret()
+    command = Running("listen", "--respond", "503", "--secret", f"tensorlake={SECRET}")
     try:
         url = re.search(r"listening on\s+(\S+)", command.wait_for_line("listening on")).group(1)  # type: ignore[union-attr]
-        result = run("trigger", "telmai", "--to", url, "--seed", "1")
-        assert result.returncode == 1
-        assert "-> 503" in command.wait_for_line("telmai")
+        result = run("trigger", "tensorlake", "--to", url, "--seed", "1", "--secret", SECRET)
+        assert result.returncode == 1  # never a 2xx
+        line = command.wait_for_line("tensorlake")
+        assert "signature valid" in line
+        assert "-> 503" in line
+        run("trigger", "tensorlake", "--to", url, "--seed", "1", "--secret", other)
+        while "signature invalid" not in (line := command.wait_for_line("tensorlake")):
+            assert "signature valid" in line  # the first job's other attempts
         assert interrupt(command) == 0
     finally:
         command.stop()
@@ -158,8 +165,10 @@ def test_listen_answers_respond_status_without_a_forward_target() -> None:
         ["replay", "x.jsonl"],
     ],
 )
-def test_bad_arguments_are_usage_errors(args: list[str]) -> None:
-    result = run(*args)
-    assert result.returncode == 2
-    assert "usage:" in result.stderr
-    assert "error:" in result.stderr
+def test_bad_arguments_are_usage_errors(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:  # in process: argparse's usage error, as the command line gets it
+        main(args)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage:" in err
+    assert "error:" in err
