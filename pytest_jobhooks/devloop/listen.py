@@ -94,7 +94,8 @@ def listen(options: ListenOptions, out: Console | None = None) -> int:
     except ServerError as exc:
         print(f"error: cannot listen: {exc}", file=sys.stderr)
         return 2
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    # Our own handlers: a shell that started us in the background may have left SIGINT ignored.
+    previous = {signum: signal.signal(signum, _interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
     session = _Session(server, options, out, forwarder, recorder)
     try:
         say(out, ("listening on", None), (server.url, "bold"), ("inspector:", None), (server.inspector_url, "bold"))
@@ -106,7 +107,8 @@ def listen(options: ListenOptions, out: Console | None = None) -> int:
         return 2
     finally:
         server.stop()
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         if recorder is not None:
             recorder.close()
     total = sum(tally.deliveries for tally in session.tallies.values())

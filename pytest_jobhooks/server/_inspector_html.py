@@ -91,8 +91,6 @@ def _row(row: Row, *, replay: bool) -> str:
         if text
     )
     answer = str(row.answer) if row.answer is not None else "none"
-    if row.forwarded:
-        answer += f" <small>{escape(row.forwarded)}</small>"
     data = {"id": str(row.id), "vendor": reading.vendor or "", "job": row.job or "", "verdict": row.verdict}
     attributes = " ".join(f'data-{name}="{escape(value)}"' for name, value in data.items())
     return (

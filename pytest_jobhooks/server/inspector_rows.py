@@ -40,7 +40,6 @@ class Row:
     signature: str | None = None
     signature_note: str | None = None
     transport_error: str | None = None
-    forwarded: str | None = None
     redelivery: str | None = None
     illegal: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -83,7 +82,7 @@ class Row:
         return [str(problem) for problem in self.reading.problems]
 
 
-def delivery_row(delivery: Delivery, number: int, *, forwarded: str | None = None) -> Row:
+def delivery_row(delivery: Delivery, number: int) -> Row:
     """The row of a delivery a capture server received (``number``: its arrival count, for replay and polling)."""
     response = delivery.response
     note = delivery.signature_reason or None
@@ -98,7 +97,6 @@ def delivery_row(delivery: Delivery, number: int, *, forwarded: str | None = Non
         signature=delivery.signature,
         signature_note=note,
         transport_error=delivery.transport_error,
-        forwarded=forwarded,
     )
 
 
