@@ -10,6 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .devloop import COMMANDS as DEVLOOP_COMMANDS
+from .devloop import add_commands
+from .devloop import run as run_devloop
+from .devloop.progress import read_with_progress
+
 if TYPE_CHECKING:
     from .recordings import LineVerdict
 
@@ -49,7 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="import MODULE (dotted name, or a .py file such as conftest.py) for the vendors it registers "
         "(register_vendor, or a pytest_jobhooks_vendors() function); repeatable",
     )
+    add_commands(commands)
     args = parser.parse_args(argv)
+    if args.command in DEVLOOP_COMMANDS:
+        return run_devloop(args, parser)
     if args.command == "validate":
         problem = _load_vendors(args.plugin)
         if problem is not None:
@@ -118,7 +126,8 @@ def _validate(paths: Sequence[str], *, vendor: str | None, output: str, strict: 
     try:
         for path, found in _recordings(paths):
             if found:
-                report = checker.check(path, on_bad=on_bad)
+                with read_with_progress(path) as source:  # a bar on a terminal, for large files only
+                    report = checker.check(source, name=None if source is path else path, on_bad=on_bad)
             else:
                 error = f"a folder holding no recordings ({', '.join(RECORDING_PATTERNS)})"
                 report = RecordingReport(path, strict=strict, error=error)

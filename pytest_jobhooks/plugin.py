@@ -20,6 +20,7 @@ pytest_plugins = [
     "pytest_jobhooks._plugin.sender",
     "pytest_jobhooks._plugin.recordings",
     "pytest_jobhooks._plugin.contract",
+    "pytest_jobhooks._plugin.report",
     "pytest_jobhooks._plugin._xdist",
     "pytest_jobhooks._plugin._reports",
 ]

@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("assertions",),
     ("recordings",),
     ("contract",),
+    ("devloop",),  # listen / trigger / replay: the cli registers them as subcommands
     ("cli", "strategies", "fakes"),
     ("_plugin",),
     ("plugin", "__main__", ""),

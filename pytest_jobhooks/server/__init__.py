@@ -14,19 +14,22 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypedDict
 
 from .._checks import check_count, check_number
-from ..deliveries import Delivery
+from ..deliveries import Delivery, Response
 from ..errors import ArgumentError, ServerError
-from ..signing import HeaderPrefix, Timestamp, new_secret, secret_key
+from ..signing import HeaderPrefix, Timestamp
 from ..signing import sign as _sign
 from ._async import running_loop, wait_async
 from ._httpd import DEFAULT_MAX_CONNECTIONS
-from ._receiver import DEFAULT_MAX_DELIVERIES, Receiver, Settings
+from ._receiver import DEFAULT_MAX_DELIVERIES, Receiver, Settings, checked_names, settings_secret
 from ._script import Body, RespondSpec, make_response
 from ._waiting import Criteria, Wait, timeout_message
 from .background import BackgroundServer
+from .inspector import INSPECTOR_PATH, Inspector
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
+
+    from ..wire import Request
 
 __all__ = ["SETTINGS", "CaptureServer", "LateDelivery", "ServerSettings"]
 
@@ -100,7 +103,7 @@ class CaptureServer(BackgroundServer):
         **settings: Unpack[ServerSettings],
     ) -> None:
         super().__init__(host, port, read_timeout=read_timeout, max_connections=max_connections)
-        self._defaults: dict[str, object] = {"secret": True, **_checked_names(settings)}
+        self._defaults: dict[str, object] = {"secret": True, **checked_names(settings, SETTINGS)}
         self._receiver = Receiver(Settings(), check_count("max_deliveries", max_deliveries, minimum=1))
         self._apply(self._defaults)
 
@@ -131,7 +134,7 @@ class CaptureServer(BackgroundServer):
 
     def configure(self, **settings: Unpack[ServerSettings]) -> CaptureServer:
         """Change some settings (see :class:`ServerSettings`); ``respond=`` replaces the script. Returns the server."""
-        self._apply(_checked_names(settings))
+        self._apply(checked_names(settings, SETTINGS))
         return self
 
     def reset(self) -> CaptureServer:
@@ -162,7 +165,21 @@ class CaptureServer(BackgroundServer):
         response = make_response(status, body=body, delay=delay, headers=headers)
         self._receiver.script.add(response, times=times, path=path)
 
-    # -- what arrived
+    def answer_with(self, responder: Callable[[Request], Response] | None) -> None:
+        """Answer every delivery with ``responder(request)`` instead of the script (None: the script again).
+
+        How ``listen --forward-to`` answers with its target's answer; signature rejections still come first."""
+        self._receiver.responder = responder
+
+    @property
+    def inspector(self) -> Inspector:
+        """The live web inspector served at :attr:`inspector_url` (set its ``replay`` and ``recording``)."""
+        return self._receiver.inspector
+
+    @property
+    def inspector_url(self) -> str:
+        """The URL of the live web inspector: open it in a browser to see every delivery as it arrives."""
+        return self.url_for(INSPECTOR_PATH)
 
     @property
     def deliveries(self) -> list[Delivery]:
@@ -283,7 +300,7 @@ class CaptureServer(BackgroundServer):
         changes: dict[str, object] = {}
         for name, value in settings.items():
             if name == "secret":
-                changes["secret"] = _secret(value)
+                changes["secret"] = settings_secret(value)
             elif name == "body_limit":
                 changes["body_limit"] = check_count("body_limit", value, what="a number of bytes")
             elif name == "reject_status":
@@ -366,21 +383,3 @@ class _Mark:
 
     server: CaptureServer
     arrived: int
-
-
-def _checked_names(settings: Mapping[str, object]) -> dict[str, object]:
-    unknown = sorted(set(settings) - set(SETTINGS))
-    if unknown:
-        raise ArgumentError(f"unknown setting(s) {', '.join(unknown)}; allowed: {', '.join(SETTINGS)}")
-    return dict(settings)
-
-
-def _secret(value: object) -> str | None:
-    if value is True:
-        return new_secret()
-    if value is None or value is False:
-        return None
-    if isinstance(value, str):
-        secret_key(value)  # an unusable one is refused now, not by every delivery
-        return value
-    raise ArgumentError(f"secret must be a 'whsec_...' str, True (fresh) or None, not {value!r}")

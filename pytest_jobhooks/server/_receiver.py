@@ -12,18 +12,19 @@ import itertools
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..catalog.reading import Reading, read_if_signing
 from ..deliveries import Delivery, Response, SignatureVerdict
-from ..errors import SignatureError
-from ..signing import verify
+from ..errors import ArgumentError, SignatureError
+from ..signing import new_secret, secret_key, verify
 from ..wire import Request, has_signature_headers, has_signing_headers
 from ._scopes import Scopes
 from ._script import DEFAULT, Script
 from ._wsgi import read_request, send_response
+from .inspector import INSPECTOR_PATH, Inspector
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -67,6 +68,9 @@ class Receiver:
         self._late: deque[tuple[str, Delivery]] = deque(maxlen=max_deliveries)
         # Called (in the recording thread) after each arrival or clear(): how async waits are woken.
         self._wakers: set[Callable[[], None]] = set()
+        self.inspector = Inspector(self)
+        # Answers deliveries instead of the script when set (listen --forward-to: the app's answer).
+        self.responder: Callable[[Request], Response] | None = None
 
     def deliveries(self) -> list[Delivery]:
         """A copy of the deliveries recorded so far, in arrival order."""
@@ -162,6 +166,8 @@ class Receiver:
             return late
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO", "").startswith(INSPECTOR_PATH):
+            return self.inspector(environ, start_response)  # looking at deliveries is not one
         try:
             response = self._receive(environ)
         except Exception as exc:  # a bug here must still answer, and be seen
@@ -192,7 +198,8 @@ class Receiver:
             elif route.late_for is not None:
                 response = DEFAULT  # the current test's script is not for it
             else:
-                response = self.script.next(request.path)
+                responder = self.responder
+                response = self.script.next(request.path) if responder is None else responder(request)
         delivery = Delivery(
             request,
             response=response,
@@ -238,3 +245,23 @@ def _verified(secret: str, request: Request) -> Verdict:
     except Exception as exc:  # whatever the svix library raises must not escape the handler
         return ("invalid", "malformed", f"{type(exc).__name__}: {exc}")
     return ("valid", None, None)
+
+
+def checked_names(settings: Mapping[str, object], allowed: tuple[str, ...]) -> dict[str, object]:
+    """``settings`` as a dict, once every name is one of ``allowed``."""
+    unknown = sorted(set(settings) - set(allowed))
+    if unknown:
+        raise ArgumentError(f"unknown setting(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}")
+    return dict(settings)
+
+
+def settings_secret(value: object) -> str | None:
+    """The ``secret`` setting's value: True draws a fresh one; a str must be a usable ``whsec_...`` secret."""
+    if value is True:
+        return new_secret()
+    if value is None or value is False:
+        return None
+    if isinstance(value, str):
+        secret_key(value)  # an unusable one is refused now, not by every delivery
+        return value
+    raise ArgumentError(f"secret must be a 'whsec_...' str, True (fresh) or None, not {value!r}")

@@ -12,8 +12,7 @@ import pytest
 from pytest_jobhooks.contract import CapturedStream, check_test
 from pytest_jobhooks.deliveries import Delivery
 from pytest_jobhooks.factories import build, invalid
-from pytest_jobhooks.recordings import RecordingChecker
-from pytest_jobhooks.recordings import Recorder
+from pytest_jobhooks.recordings import Recorder, RecordingChecker
 from pytest_jobhooks.server import CaptureServer
 
 TAMR_EVENT = {"specversion": "1.0", "id": "e1", "source": "/tamr", "type": "job"}
