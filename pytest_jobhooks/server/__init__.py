@@ -179,7 +179,7 @@ class CaptureServer(BackgroundServer):
     @property
     def inspector_url(self) -> str:
         """The URL of the live web inspector: open it in a browser to see every delivery as it arrives."""
-        return self.url_for(INSPECTOR_PATH)
+        return super().url + INSPECTOR_PATH  # without a test's prefix: it shows the whole server
 
     @property
     def deliveries(self) -> list[Delivery]:

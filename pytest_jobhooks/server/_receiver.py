@@ -166,8 +166,11 @@ class Receiver:
             return late
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO", "").startswith(INSPECTOR_PATH):
-            return self.inspector(environ, start_response)  # looking at deliveries is not one
+        path = environ.get("PATH_INFO", "")
+        if INSPECTOR_PATH in path:  # looking at deliveries is not one (under a test's prefix too)
+            path = self.scopes.route(path).path
+            if path.startswith(INSPECTOR_PATH):
+                return self.inspector({**environ, "PATH_INFO": path}, start_response)
         try:
             response = self._receive(environ)
         except Exception as exc:  # a bug here must still answer, and be seen
