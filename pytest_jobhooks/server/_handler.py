@@ -11,8 +11,11 @@ noted as a rejection, never passed on to be recorded as a delivery.
 Each request, head and body, must arrive within one ``read_timeout`` from the
 moment the handler starts reading it (a timeout per ``recv`` would let a client
 dribbling a byte at a time hold a thread without end). werkzeug answers every
-request ``Connection: close`` and discards what the client sent after it; here a
-request pipelined behind the one being answered is answered next, in order.
+request ``Connection: close`` and discards what the client sent after it; here
+the connection stays open once a request was read whole (HTTP/1.1 persistent
+connections, RFC 9112 9.3): the next request, pipelined or sent later, is
+answered next, in order, until the client asks to close, speaks HTTP/1.0
+without ``Connection: keep-alive``, or stays idle for one ``read_timeout``.
 """
 
 from __future__ import annotations
@@ -128,12 +131,15 @@ class Handler(WSGIRequestHandler):
     """werkzeug's request handler serving one connection of the capture server or a fake API.
 
     Each request's head is checked strictly and read within one deadline.
-    When the next request has already arrived as an answer is written (and the
-    request before it was read whole), the answer leaves the connection open
-    and the next request is served, in order (HTTP/1.1 pipelining). Otherwise
-    the connection closes as werkzeug closes it, so no client holds an idle
-    connection (and a thread); bytes a client sends after a complete request on
-    a closing connection are noted in the server's rejections.
+    Once a request was read whole, its answer leaves the connection open (no
+    ``Connection: close``; ``Connection: keep-alive`` to an HTTP/1.0 client
+    that asked for it) and the next request is served, in order, pipelined or
+    not. The connection closes when the client asks (``Connection: close``,
+    HTTP/1.0), when a body was not read to its end (what follows it cannot be
+    told from a request), when the server stops, or after one ``read_timeout``
+    without a new request (quietly: an idle connection is no rejection). Bytes a
+    client sends after a complete request on a closing connection are noted in
+    the server's rejections.
     """
 
     server: Httpd
@@ -143,6 +149,7 @@ class Handler(WSGIRequestHandler):
     _head_end: int | None = None
     _answered_at: int | None = None
     _complete = False
+    _idle_from: int | None = None  # bytes received when this kept-alive connection began waiting
 
     def setup(self) -> None:
         super().setup()
@@ -154,9 +161,17 @@ class Handler(WSGIRequestHandler):
         reader: _Reader = self.rfile.raw  # type: ignore[assignment]
         reader.deadline = time.monotonic() + self.server.read_timeout  # this request's head and body
         self.rfile.held = False
+        kept = self._answered_at is not None  # a request was answered on this connection already
         self._head_end = self._answered_at = None
         self._complete = False
-        super().handle_one_request()
+        self._idle_from = reader.received if kept else None
+        if kept:
+            self.server.idle(self.connection, True)  # a stop ends it at once: no request is in progress
+        try:
+            super().handle_one_request()
+        finally:
+            if kept:
+                self.server.idle(self.connection, False)
         if self.close_connection and self._complete and self._answered_at is not None:
             # What arrived after the answer point: buffered then, or read since by werkzeug's drain.
             discarded = reader.received - self._answered_at
@@ -183,6 +198,10 @@ class Handler(WSGIRequestHandler):
             self.rfile = rfile
         if not parsed or not self._head_ok(reader.lines):
             return False
+        # http.server reads only a lone "close" or "keep-alive"; the header is a list (RFC 9110 7.6.1).
+        options = {o.strip(" \t").lower() for v in self.headers.get_all("Connection", ()) for o in v.split(",")}
+        if "close" in options:
+            self.close_connection = True
         # http.server decodes the request line as latin-1, werkzeug then takes the path for UTF-8 text:
         # raw UTF-8 bytes (``/café`` not percent-encoded) would come out double-decoded (``/cafÃ©``).
         self.path = self.path.encode("latin-1").decode("utf-8", "replace")
@@ -195,18 +214,21 @@ class Handler(WSGIRequestHandler):
         return self._head_ok(self.rfile.lines) and super().handle_expect_100()
 
     def send_header(self, keyword: str, value: str) -> None:
-        if keyword.lower() == "connection" and value.lower() == "close" and self._answer_next():
+        if keyword.lower() == "connection" and value.lower() == "close" and self._keep_open():
+            if self.request_version == "HTTP/1.0":  # HTTP/1.0 closes unless the answer says keep-alive
+                super().send_header("Connection", "keep-alive")
             return  # HTTP/1.1 keeps the connection open when the answer does not say close
         super().send_header(keyword, value)
 
-    def _answer_next(self) -> bool:
-        """Whether to keep the connection for a request that already arrived behind this one."""
+    def _keep_open(self) -> bool:
+        """Whether the connection stays open for the next request once this answer is written."""
         if self._head_end is None:  # answering a request that could not be read
             return False
-        buffered = self.rfile.buffered()  # one look: the next request, if it has arrived
+        buffered = self.rfile.buffered()  # one look: a pipelined request may have arrived already
         self._answered_at = self.rfile.raw.received - buffered  # type: ignore[attr-defined]
         self._complete = self._read_whole()
-        self.rfile.held = self._complete and not self.close_connection and not self.server.stopping and buffered > 0
+        # held: werkzeug's drain after the answer must not swallow the next request.
+        self.rfile.held = self._complete and not self.close_connection and not self.server.stopping
         return self.rfile.held
 
     def _read_whole(self) -> bool:
@@ -233,6 +255,8 @@ class Handler(WSGIRequestHandler):
 
     def log_error(self, format: str, *args: Any) -> None:
         # Called for requests rejected before they reach the app (bad request line, huge headers...).
+        if self._idle_from is not None and self.rfile.raw.received == self._idle_from:  # type: ignore[attr-defined]
+            return  # a kept-alive connection idle for read_timeout: closed, nothing was lost
         self.server.note_rejection(format % args if args else format)
 
     def _head_ok(self, lines: list[bytes]) -> bool:
