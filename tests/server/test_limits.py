@@ -62,7 +62,12 @@ def test_stop_with_200_idle_connections_takes_no_more_than_a_moment() -> None:
 def test_pipelined_requests_are_answered_in_order_and_recorded(server: CaptureServer) -> None:
     server.respond(201, times=1)
     chunked = b"POST /c HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
-    pipelined = post_bytes("/a") + post_bytes("/b", b"[1]") + chunked + b"GET /d?x=1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+    pipelined = (
+        post_bytes("/a")
+        + post_bytes("/b", b"[1]")
+        + chunked
+        + b"GET /d?x=1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+    )
     with connect(server.port, pipelined) as sock:
         answers = read_until_closed(sock)
     assert answers.count(b"HTTP/1.1 ") == 4

@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
+from ._httpx import SyncTarget, client
 from .base import IN_PROCESS_BASE
-from .http import SyncTarget, client
 
 __all__ = ["WsgiTarget", "app_error", "app_name"]
 
