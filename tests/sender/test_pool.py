@@ -57,7 +57,10 @@ class Receiver:
             data = b""
             while True:
                 while b"\r\n\r\n" not in data:
-                    chunk = conn.recv(65536)
+                    try:
+                        chunk = conn.recv(65536)
+                    except OSError:  # a connection left in the sender's pool, idle until the timeout
+                        return
                     if not chunk:
                         return
                     data += chunk
