@@ -127,6 +127,32 @@ class _Input(io.BufferedReader):
         return raw.received - buffered
 
 
+class _Output(io.RawIOBase):
+    """The connection's output, held until ``flush``: an answer's head and body leave in one ``sendall``.
+
+    A head sent apart from its body costs the client a second read, and both
+    threads a hand-over of the GIL, on every request.
+    """
+
+    def __init__(self, connection: socket.socket) -> None:
+        super().__init__()
+        self._connection = connection
+        self._held: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._held.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        if self._held:
+            data = b"".join(self._held)
+            self._held.clear()
+            self._connection.sendall(data)
+
+
 class Handler(WSGIRequestHandler):
     """werkzeug's request handler serving one connection of the capture server or a fake API.
 
@@ -156,6 +182,7 @@ class Handler(WSGIRequestHandler):
         self.connection.settimeout(self.server.read_timeout)  # what writes see; reads keep one deadline
         self.rfile.close()
         self.rfile = _Input(_Reader(self.connection, self.server.read_timeout))
+        self.wfile = _Output(self.connection)  # type: ignore[assignment]
 
     def handle_one_request(self) -> None:
         reader: _Reader = self.rfile.raw  # type: ignore[assignment]
@@ -172,6 +199,8 @@ class Handler(WSGIRequestHandler):
         finally:
             if kept:
                 self.server.idle(self.connection, False)
+            with contextlib.suppress(OSError):  # an error answer that nobody flushed; the client may be gone
+                self.wfile.flush()
         if self.close_connection and self._complete and self._answered_at is not None:
             # What arrived after the answer point: buffered then, or read since by werkzeug's drain.
             discarded = reader.received - self._answered_at
@@ -211,7 +240,10 @@ class Handler(WSGIRequestHandler):
     def handle_expect_100(self) -> bool:
         """Answer ``100 Continue`` only to a head that will be read; a bad one is answered 400 at once."""
         assert isinstance(self.rfile, _HeadReader)  # parse_request set it up
-        return self._head_ok(self.rfile.lines) and super().handle_expect_100()
+        if not (self._head_ok(self.rfile.lines) and super().handle_expect_100()):
+            return False
+        self.wfile.flush()  # the client waits for it before sending the body
+        return True
 
     def send_header(self, keyword: str, value: str) -> None:
         if keyword.lower() == "connection" and value.lower() == "close" and self._keep_open():
