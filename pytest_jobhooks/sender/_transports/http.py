@@ -20,6 +20,7 @@ from __future__ import annotations
 import http.client
 import io
 import os
+import re
 import select
 import socket
 import ssl
@@ -40,6 +41,8 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _HAS_BODY = frozenset({"POST", "PUT", "PATCH"})  # an empty body still says Content-Length: 0 (as httpx does)
 _PATH_SAFE = "/%!$&'()*+,;=:@-._~"
 _QUERY_SAFE = _PATH_SAFE + "?"
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 5.1: a field name is a token
+_UNSENDABLE = re.compile(r"[\r\n\0]")
 
 
 def is_url(to: object) -> bool:
@@ -181,6 +184,18 @@ class HttpTarget(Target):
         except UnicodeEncodeError as exc:
             raise DeliveryError(f"cannot build the request {method} {url}: {exc}") from None
         sent_at, started = now(), time.perf_counter()
+        illegal = _illegal_header(pairs)
+        if illegal is not None:  # a CR or LF would inject a header (or a request) of its own
+            return Exchange(
+                method,
+                sent_url,
+                pairs,
+                body,
+                sent_at,
+                0.0,
+                error=f"ValueError: {illegal}",
+                exception=ValueError(illegal),
+            )
         deadline = time.monotonic() + timeout
         key = (self._scheme, self._host, self._port)
 
@@ -275,6 +290,16 @@ class HttpTarget(Target):
         if body and "content-length" not in given:
             pairs.append(("Content-Length", str(len(body))))
         return target, f"{parsed.scheme}://{host}{target}", tuple(pairs)
+
+
+def _illegal_header(pairs: Pairs) -> str | None:
+    """Why a header cannot be sent as it is (httpx's wording), or None when every one can."""
+    for name, value in pairs:
+        if not _TOKEN.fullmatch(name):
+            return f"Illegal header name {name.encode('latin-1', 'replace')!r}"
+        if _UNSENDABLE.search(value):
+            return f"Illegal header value {value.encode('latin-1', 'replace')!r}"
+    return None
 
 
 def _send(sock: socket.socket, data: bytes, deadline: float) -> None:
