@@ -1,7 +1,7 @@
-"""httpx for the transports that need it: the in-process apps (WSGI, ASGI); shared request and exchange helpers.
+"""httpx for the transport that needs it (ASGI apps, in-process): request and exchange helpers.
 
-Imported only when such a target is opened. One client per target, with no
-proxy or ``.netrc`` from the environment and no compressed answers.
+Imported only when such a target is opened; deliveries to a URL or to a WSGI
+app go without httpx.
 """
 
 from __future__ import annotations
@@ -14,27 +14,19 @@ import httpcore  # noqa: F401  # see below
 import httpx
 
 from ...errors import DeliveryError
-from .base import Exchange, Pairs, Target, now, user_agent
+from .base import Exchange, Pairs
 
 # httpx imports httpcore on first use and caches a map of httpcore's exception classes. Loading it
 # with httpx keeps one copy of those classes where modules get unloaded (pytester's in-process runs);
 # otherwise a later timeout would escape as a stale httpcore class instead of httpx.TimeoutException.
 
-__all__ = ["SyncTarget", "build", "client", "done", "failed", "http_error", "strip_defaults"]
+__all__ = ["build", "done", "failed", "http_error", "strip_defaults"]
 
 
 def strip_defaults(client: httpx.Client | httpx.AsyncClient) -> None:
     """Only what a webhook sender needs: no compressed answers, HTTP/1.1's default keep-alive unstated."""
     for name in ("Accept-Encoding", "Connection"):
         del client.headers[name]
-
-
-def client(**kwargs: Any) -> httpx.Client:
-    """An httpx client that sends only what the delivery says (plus the ``User-Agent``)."""
-    # trust_env=False: no proxy or .netrc from the environment changes what is sent.
-    made = httpx.Client(headers={"User-Agent": user_agent()}, trust_env=False, follow_redirects=False, **kwargs)
-    strip_defaults(made)
-    return made
 
 
 def _pairs(headers: httpx.Headers) -> Pairs:
@@ -86,35 +78,3 @@ def http_error(exc: httpx.HTTPError, timeout: float) -> str:
     if isinstance(exc, httpx.ConnectError):
         return f"connection failed: {exc}"
     return f"{type(exc).__name__}: {exc}"
-
-
-class SyncTarget(Target):
-    """A target reached through a synchronous httpx client."""
-
-    def __init__(self, client: httpx.Client, base_url: str, description: str) -> None:
-        self._client = client
-        self.base_url = base_url
-        self.description = description
-
-    def unexpected(self, exc: Exception) -> str:
-        """What an exception that is no ``httpx.HTTPError`` means, for the report."""
-        return f"request failed: {type(exc).__name__}: {exc}"
-
-    def send(self, method: str, url: str, headers: Pairs, body: bytes, *, timeout: float) -> Exchange:
-        """Send one request; a failure to get an answer is an exchange with ``error`` set."""
-        request = build(self._client, method, url, headers, body, timeout)
-        sent_at, started = now(), time.perf_counter()
-        try:
-            response = self._exchange(request, timeout)
-        except httpx.HTTPError as exc:
-            return failed(request, sent_at, started, http_error(exc, timeout), exc)
-        except Exception as exc:  # from an in-process WSGI app, mostly
-            return failed(request, sent_at, started, self.unexpected(exc), exc)
-        return done(request, response, sent_at, started)
-
-    def _exchange(self, request: httpx.Request, timeout: float) -> httpx.Response:
-        return self._client.send(request)
-
-    def close(self) -> None:
-        """Close the client's connections."""
-        self._client.close()

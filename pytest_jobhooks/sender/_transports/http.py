@@ -33,7 +33,7 @@ from urllib.parse import quote, urlsplit
 from ...errors import DeliveryError
 from .base import Exchange, Pairs, Target, now, user_agent
 
-__all__ = ["HttpTarget", "checked_url", "is_url"]
+__all__ = ["HttpTarget", "checked_url", "illegal_header", "is_url", "outgoing"]
 
 _MAX_IDLE = 8  # kept-alive connections held per target; more are closed after their answer
 _MAX_IDLE_AGE = 1.0  # seconds: servers close idle connections after 2 s (gunicorn), 5 s (uvicorn, ours)...
@@ -177,14 +177,14 @@ class HttpTarget(Target):
 
     def send(self, method: str, url: str, headers: Pairs, body: bytes, *, timeout: float) -> Exchange:
         """Send one request; a failure to get an answer is an exchange with ``error`` set."""
-        target, sent_url, pairs = self._request(method, url, headers, body)
+        target, sent_url, pairs = outgoing(method, url, headers, body)
         head = "".join(f"{name}: {value}\r\n" for name, value in pairs)
         try:
             data = f"{method} {target} HTTP/1.1\r\n{head}\r\n".encode("latin-1") + body
         except UnicodeEncodeError as exc:
             raise DeliveryError(f"cannot build the request {method} {url}: {exc}") from None
         sent_at, started = now(), time.perf_counter()
-        illegal = _illegal_header(pairs)
+        illegal = illegal_header(pairs)
         if illegal is not None:  # a CR or LF would inject a header (or a request) of its own
             return Exchange(
                 method,
@@ -265,34 +265,36 @@ class HttpTarget(Target):
             sock.close()
             raise
 
-    def _request(self, method: str, url: str, headers: Pairs, body: bytes) -> tuple[str, str, Pairs]:
-        """The request target, the URL as sent, and every header in the order sent."""
-        parsed = urlsplit(url)
-        target = quote(parsed.path or "/", safe=_PATH_SAFE)
-        if parsed.query:
-            target += "?" + quote(parsed.query, safe=_QUERY_SAFE)
-        netloc = parsed.netloc.rpartition("@")[2]
-        default = f":{_DEFAULT_PORTS[parsed.scheme]}"
-        host = netloc.removesuffix(default) if netloc.endswith(default) else netloc
-        if not host.isascii():
-            host = host.encode("idna").decode("ascii")
-        given = {name.lower() for name, _ in headers}
-        # What httpx sent: Host, an empty body's length, Accept, User-Agent, the request's own, the body's length.
-        pairs: list[tuple[str, str]] = [] if "host" in given else [("Host", host)]
-        if not body and method in _HAS_BODY and "content-length" not in given:
-            pairs.append(("Content-Length", "0"))
-        pairs += [
-            (name, value)
-            for name, value in (("Accept", "*/*"), ("User-Agent", user_agent()))
-            if name.lower() not in given
-        ]
-        pairs += headers
-        if body and "content-length" not in given:
-            pairs.append(("Content-Length", str(len(body))))
-        return target, f"{parsed.scheme}://{host}{target}", tuple(pairs)
+
+def outgoing(method: str, url: str, headers: Pairs, body: bytes) -> tuple[str, str, Pairs]:
+    """The request target of ``url``, the URL as sent, and every header in the order sent.
+
+    What httpx sent: ``Host``, an empty body's ``Content-Length: 0`` (POST, PUT,
+    PATCH), ``Accept``, ``User-Agent``, the request's own headers (one of the
+    same name replaces a default), then the body's ``Content-Length``.
+    """
+    parsed = urlsplit(url)
+    target = quote(parsed.path or "/", safe=_PATH_SAFE)
+    if parsed.query:
+        target += "?" + quote(parsed.query, safe=_QUERY_SAFE)
+    netloc = parsed.netloc.rpartition("@")[2]
+    default = f":{_DEFAULT_PORTS[parsed.scheme]}"
+    host = netloc.removesuffix(default) if netloc.endswith(default) else netloc
+    if not host.isascii():
+        host = host.encode("idna").decode("ascii")
+    given = {name.lower() for name, _ in headers}
+    pairs: list[tuple[str, str]] = [] if "host" in given else [("Host", host)]
+    if not body and method in _HAS_BODY and "content-length" not in given:
+        pairs.append(("Content-Length", "0"))
+    defaults = (("Accept", "*/*"), ("User-Agent", user_agent()))
+    pairs += [(name, value) for name, value in defaults if name.lower() not in given]
+    pairs += headers
+    if body and "content-length" not in given:
+        pairs.append(("Content-Length", str(len(body))))
+    return target, f"{parsed.scheme}://{host}{target}", tuple(pairs)
 
 
-def _illegal_header(pairs: Pairs) -> str | None:
+def illegal_header(pairs: Pairs) -> str | None:
     """Why a header cannot be sent as it is (httpx's wording), or None when every one can."""
     for name, value in pairs:
         if not _TOKEN.fullmatch(name):
