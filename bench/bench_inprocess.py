@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _rounds import interleave, load, ratio, spread  # noqa: E402
+from _rounds import interleave, load, ratio, spread
 
 TELMAI = {"tenant": "acme", "source": "src-1", "jobId": "job-7", "status": "SUCCESS", "details": "done"}
 
