@@ -10,9 +10,22 @@ from __future__ import annotations
 
 import os
 import statistics
+import time
 from collections.abc import Callable, Mapping
 
 Measure = Callable[[], float]
+
+
+def per_call(function: Callable[[], object], count: int) -> Measure:
+    """A measure: seconds per call of ``function``, over ``count`` calls."""
+
+    def measure() -> float:
+        started = time.perf_counter()
+        for _ in range(count):
+            function()
+        return (time.perf_counter() - started) / count
+
+    return measure
 
 
 def interleave(measures: Mapping[str, Measure], rounds: int) -> dict[str, list[float]]:

@@ -26,10 +26,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _rounds import interleave, load, ratio, spread
+from _rounds import interleave, load, per_call, ratio, spread
 
 TELMAI = {"tenant": "acme", "source": "src-1", "jobId": "job-7", "status": "SUCCESS", "details": "done"}
 BODY = b'{"tenant":"acme","source":"src-1","jobId":"job-7","status":"SUCCESS","details":"done"}'
@@ -104,13 +105,7 @@ def raw_client(port: int) -> Callable[[int], float]:
 def delivering(url: str) -> Callable[[int], float]:
     from pytest_jobhooks import deliver
 
-    def run(count: int) -> float:
-        started = time.perf_counter()
-        for _ in range(count):
-            deliver(TELMAI, url, vendor="telmai")
-        return (time.perf_counter() - started) / count
-
-    return run
+    return lambda count: per_call(lambda: deliver(TELMAI, url, vendor="telmai"), count)()
 
 
 def main() -> None:
@@ -137,7 +132,7 @@ def main() -> None:
         }
         for measure in measures.values():
             measure(20)  # warm up: imports, first connections
-        results = interleave({name: (lambda m=m: m(count)) for name, m in measures.items()}, rounds)
+        results = interleave({name: partial(measure, count) for name, measure in measures.items()}, rounds)
         ours.clear()
     peer.clear()
     peer.stop()

@@ -20,13 +20,11 @@ import argparse
 import io
 import json
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _rounds import interleave, load, ratio, spread
+from _rounds import interleave, load, per_call, ratio, spread
 
 TELMAI = {"tenant": "acme", "source": "src-1", "jobId": "job-7", "status": "SUCCESS", "details": "done"}
 
@@ -42,16 +40,6 @@ def flask_app() -> Any:
         return "ok", 200
 
     return app
-
-
-def per_call(function: Callable[[], object], count: int) -> Callable[[], float]:
-    def measure() -> float:
-        started = time.perf_counter()
-        for _ in range(count):
-            function()
-        return (time.perf_counter() - started) / count
-
-    return measure
 
 
 def main() -> None:
