@@ -21,7 +21,7 @@ tomllib = pytest.importorskip("tomllib")
 
 ROOT = Path(__file__).resolve().parent.parent
 # Modules that are part of the declared package that ships them, pinned by it exactly.
-PART_OF = {"pydantic_core": "pydantic", "pluggy": "pytest", "httpcore": "httpx"}
+PART_OF = {"pydantic_core": "pydantic", "pluggy": "pytest", "httpcore": "httpx", "jsonschema_rs": "jsonschema-rs"}
 
 
 def runtime_imports() -> set[str]:

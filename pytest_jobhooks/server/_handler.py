@@ -11,8 +11,11 @@ noted as a rejection, never passed on to be recorded as a delivery.
 Each request, head and body, must arrive within one ``read_timeout`` from the
 moment the handler starts reading it (a timeout per ``recv`` would let a client
 dribbling a byte at a time hold a thread without end). werkzeug answers every
-request ``Connection: close`` and discards what the client sent after it; here a
-request pipelined behind the one being answered is answered next, in order.
+request ``Connection: close`` and discards what the client sent after it; here
+the connection stays open once a request was read whole (HTTP/1.1 persistent
+connections, RFC 9112 9.3): the next request, pipelined or sent later, is
+answered next, in order, until the client asks to close, speaks HTTP/1.0
+without ``Connection: keep-alive``, or stays idle for one ``read_timeout``.
 """
 
 from __future__ import annotations
@@ -124,16 +127,45 @@ class _Input(io.BufferedReader):
         return raw.received - buffered
 
 
+class _Output(io.RawIOBase):
+    """The connection's output, held until ``flush``: an answer's head and body leave in one ``sendall``.
+
+    A head sent apart from its body costs the client a second read, and both
+    threads a hand-over of the GIL, on every request.
+    """
+
+    def __init__(self, connection: socket.socket) -> None:
+        super().__init__()
+        self._connection = connection
+        self._held: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._held.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        if self._held:
+            data = b"".join(self._held)
+            self._held.clear()
+            self._connection.sendall(data)
+
+
 class Handler(WSGIRequestHandler):
     """werkzeug's request handler serving one connection of the capture server or a fake API.
 
     Each request's head is checked strictly and read within one deadline.
-    When the next request has already arrived as an answer is written (and the
-    request before it was read whole), the answer leaves the connection open
-    and the next request is served, in order (HTTP/1.1 pipelining). Otherwise
-    the connection closes as werkzeug closes it, so no client holds an idle
-    connection (and a thread); bytes a client sends after a complete request on
-    a closing connection are noted in the server's rejections.
+    Once a request was read whole, its answer leaves the connection open (no
+    ``Connection: close``; ``Connection: keep-alive`` to an HTTP/1.0 client
+    that asked for it) and the next request is served, in order, pipelined or
+    not. The connection closes when the client asks (``Connection: close``,
+    HTTP/1.0), when a body was not read to its end (what follows it cannot be
+    told from a request), when the server stops, or after one ``read_timeout``
+    without a new request (quietly: an idle connection is no rejection). Bytes a
+    client sends after a complete request on a closing connection are noted in
+    the server's rejections.
     """
 
     server: Httpd
@@ -143,20 +175,32 @@ class Handler(WSGIRequestHandler):
     _head_end: int | None = None
     _answered_at: int | None = None
     _complete = False
+    _idle_from: int | None = None  # bytes received when this kept-alive connection began waiting
 
     def setup(self) -> None:
         super().setup()
         self.connection.settimeout(self.server.read_timeout)  # what writes see; reads keep one deadline
         self.rfile.close()
         self.rfile = _Input(_Reader(self.connection, self.server.read_timeout))
+        self.wfile = _Output(self.connection)  # type: ignore[assignment]
 
     def handle_one_request(self) -> None:
         reader: _Reader = self.rfile.raw  # type: ignore[assignment]
         reader.deadline = time.monotonic() + self.server.read_timeout  # this request's head and body
         self.rfile.held = False
+        kept = self._answered_at is not None  # a request was answered on this connection already
         self._head_end = self._answered_at = None
         self._complete = False
-        super().handle_one_request()
+        self._idle_from = reader.received if kept else None
+        if kept:
+            self.server.idle(self.connection, True)  # a stop ends it at once: no request is in progress
+        try:
+            super().handle_one_request()
+        finally:
+            if kept:
+                self.server.idle(self.connection, False)
+            with contextlib.suppress(OSError):  # an error answer that nobody flushed; the client may be gone
+                self.wfile.flush()
         if self.close_connection and self._complete and self._answered_at is not None:
             # What arrived after the answer point: buffered then, or read since by werkzeug's drain.
             discarded = reader.received - self._answered_at
@@ -183,6 +227,10 @@ class Handler(WSGIRequestHandler):
             self.rfile = rfile
         if not parsed or not self._head_ok(reader.lines):
             return False
+        # http.server reads only a lone "close" or "keep-alive"; the header is a list (RFC 9110 7.6.1).
+        options = {o.strip(" \t").lower() for v in self.headers.get_all("Connection", ()) for o in v.split(",")}
+        if "close" in options:
+            self.close_connection = True
         # http.server decodes the request line as latin-1, werkzeug then takes the path for UTF-8 text:
         # raw UTF-8 bytes (``/café`` not percent-encoded) would come out double-decoded (``/cafÃ©``).
         self.path = self.path.encode("latin-1").decode("utf-8", "replace")
@@ -192,21 +240,27 @@ class Handler(WSGIRequestHandler):
     def handle_expect_100(self) -> bool:
         """Answer ``100 Continue`` only to a head that will be read; a bad one is answered 400 at once."""
         assert isinstance(self.rfile, _HeadReader)  # parse_request set it up
-        return self._head_ok(self.rfile.lines) and super().handle_expect_100()
+        if not (self._head_ok(self.rfile.lines) and super().handle_expect_100()):
+            return False
+        self.wfile.flush()  # the client waits for it before sending the body
+        return True
 
     def send_header(self, keyword: str, value: str) -> None:
-        if keyword.lower() == "connection" and value.lower() == "close" and self._answer_next():
+        if keyword.lower() == "connection" and value.lower() == "close" and self._keep_open():
+            if self.request_version == "HTTP/1.0":  # HTTP/1.0 closes unless the answer says keep-alive
+                super().send_header("Connection", "keep-alive")
             return  # HTTP/1.1 keeps the connection open when the answer does not say close
         super().send_header(keyword, value)
 
-    def _answer_next(self) -> bool:
-        """Whether to keep the connection for a request that already arrived behind this one."""
+    def _keep_open(self) -> bool:
+        """Whether the connection stays open for the next request once this answer is written."""
         if self._head_end is None:  # answering a request that could not be read
             return False
-        buffered = self.rfile.buffered()  # one look: the next request, if it has arrived
+        buffered = self.rfile.buffered()  # one look: a pipelined request may have arrived already
         self._answered_at = self.rfile.raw.received - buffered  # type: ignore[attr-defined]
         self._complete = self._read_whole()
-        self.rfile.held = self._complete and not self.close_connection and not self.server.stopping and buffered > 0
+        # held: werkzeug's drain after the answer must not swallow the next request.
+        self.rfile.held = self._complete and not self.close_connection and not self.server.stopping
         return self.rfile.held
 
     def _read_whole(self) -> bool:
@@ -233,6 +287,8 @@ class Handler(WSGIRequestHandler):
 
     def log_error(self, format: str, *args: Any) -> None:
         # Called for requests rejected before they reach the app (bad request line, huge headers...).
+        if self._idle_from is not None and self.rfile.raw.received == self._idle_from:  # type: ignore[attr-defined]
+            return  # a kept-alive connection idle for read_timeout: closed, nothing was lost
         self.server.note_rejection(format % args if args else format)
 
     def _head_ok(self, lines: list[bytes]) -> bool:

@@ -17,8 +17,9 @@ by the accepting thread and counted (:attr:`Httpd.refused`). Each request
 (its head and its body) must arrive within one ``read_timeout`` from the
 moment the server starts reading it, however slowly a client dribbles it.
 
-Requests a client pipelines (sends before reading the answer to the previous
-one) are answered in order on the same connection (see :class:`~._handler.Handler`).
+Connections are persistent (HTTP/1.1 keep-alive) and requests a client
+pipelines are answered in order (see :class:`~._handler.Handler`); a stop ends
+the idle kept-alive connections at once, without waiting for its grace period.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ class Httpd(BaseWSGIServer):
         self._started = 0
         self._threads: set[threading.Thread] = set()
         self._connections: set[socket.socket] = set()
+        self._idle: set[socket.socket] = set()  # kept-alive connections waiting for their next request
 
     def start(self) -> None:
         """Serve in background threads."""
@@ -103,6 +105,7 @@ class Httpd(BaseWSGIServer):
         with contextlib.suppress(OSError):
             self.socket.shutdown(socket.SHUT_RDWR)
         self._wake_acceptors()
+        self._end_connections(idle_only=True)  # no request in progress there: nothing to wait for
         grace = time.monotonic() + _GRACE
         for thread in threads:  # requests in progress may finish: their answers are on their way
             thread.join(max(0.0, grace - time.monotonic()))
@@ -126,9 +129,20 @@ class Httpd(BaseWSGIServer):
             except OSError:
                 return  # refused: the listening socket is shut down, which woke them already
 
-    def _end_connections(self) -> None:
+    def idle(self, connection: socket.socket, waiting: bool) -> None:
+        """Note that a kept-alive ``connection`` waits for its next request (``waiting``), or no longer does."""
         with self._lock:
-            connections = list(self._connections)
+            if waiting and not self._stopping:
+                self._idle.add(connection)
+            else:
+                self._idle.discard(connection)
+        if waiting and self._stopping:  # the stop may have looked at the idle ones already
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def _end_connections(self, *, idle_only: bool = False) -> None:
+        with self._lock:
+            connections = list(self._idle if idle_only else self._connections)
         for connection in connections:
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)  # wakes a thread blocked reading a stalled client

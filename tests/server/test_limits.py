@@ -18,8 +18,10 @@ from ._raw import connect, read_until_closed, server_threads
 POST = b"POST %s HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
 
 
-def post_bytes(path: str, body: bytes = b"{}") -> bytes:
-    return POST % (path.encode(), len(body), body)
+def post_bytes(path: str, body: bytes = b"{}", *, close: bool = False) -> bytes:
+    request = POST % (path.encode(), len(body), body)
+    # Connections are kept alive: a request that is to be the last asks the server to close.
+    return request.replace(b"Host: t\r\n", b"Host: t\r\nConnection: close\r\n") if close else request
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -60,12 +62,17 @@ def test_stop_with_200_idle_connections_takes_no_more_than_a_moment() -> None:
 def test_pipelined_requests_are_answered_in_order_and_recorded(server: CaptureServer) -> None:
     server.respond(201, times=1)
     chunked = b"POST /c HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
-    pipelined = post_bytes("/a") + post_bytes("/b", b"[1]") + chunked + b"GET /d?x=1 HTTP/1.1\r\nHost: t\r\n\r\n"
+    pipelined = (
+        post_bytes("/a")
+        + post_bytes("/b", b"[1]")
+        + chunked
+        + b"GET /d?x=1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+    )
     with connect(server.port, pipelined) as sock:
         answers = read_until_closed(sock)
     assert answers.count(b"HTTP/1.1 ") == 4
     assert answers.startswith(b"HTTP/1.1 201 Created\r\n")
-    assert answers.count(b"Connection: close") == 1  # only the last answer closes
+    assert answers.count(b"Connection: close") == 1  # only the last answer closes: the last request asked
     assert [(d.method, d.path, d.body) for d in server.deliveries] == [
         ("POST", "/a", b"{}"),
         ("POST", "/b", b"[1]"),
@@ -76,7 +83,7 @@ def test_pipelined_requests_are_answered_in_order_and_recorded(server: CaptureSe
 
 
 def test_pipelined_requests_beyond_one_read_buffer_are_all_answered(server: CaptureServer) -> None:
-    requests = [post_bytes(f"/p{n}", b'{"n": %d}' % n) for n in range(300)]  # about 40 KiB
+    requests = [post_bytes(f"/p{n}", b'{"n": %d}' % n, close=n == 299) for n in range(300)]  # about 40 KiB
     with connect(server.port, b"".join(requests)) as sock:
         answers = read_until_closed(sock)
     assert answers.count(b"HTTP/1.1 200 OK\r\n") == 300
@@ -85,7 +92,7 @@ def test_pipelined_requests_beyond_one_read_buffer_are_all_answered(server: Capt
 
 
 def test_request_pipelined_after_a_close_is_noted_not_lost(server: CaptureServer) -> None:
-    first = post_bytes("/a").replace(b"Host: t\r\n", b"Host: t\r\nConnection: close\r\n")
+    first = post_bytes("/a", close=True)
     with connect(server.port, first + post_bytes("/b")) as sock:
         answers = read_until_closed(sock)
     assert answers.count(b"HTTP/1.1 ") == 1
@@ -185,7 +192,7 @@ def test_the_newest_max_deliveries_are_held_and_the_dropped_counted() -> None:
     with CaptureServer(max_deliveries=3) as server:
         mark = server.mark()
         for n in range(5):
-            with connect(server.port, post_bytes(f"/d{n}")) as sock:
+            with connect(server.port, post_bytes(f"/d{n}", close=True)) as sock:
                 read_until_closed(sock)
         assert [d.path for d in server.deliveries] == ["/d2", "/d3", "/d4"]
         assert server.dropped == 2
@@ -212,7 +219,7 @@ def test_limits_are_checked(argument: str, value: object, message: str) -> None:
 
 def test_clear_lets_the_deliveries_go() -> None:
     with CaptureServer() as server:
-        with connect(server.port, post_bytes("/hook")) as sock:
+        with connect(server.port, post_bytes("/hook", close=True)) as sock:
             read_until_closed(sock)
         [delivery] = server.wait_for()
         held = weakref.ref(delivery)

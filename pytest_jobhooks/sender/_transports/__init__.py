@@ -39,14 +39,14 @@ def open_target(to: object, *, app_kind: AppKind | None = None) -> tuple[Target,
     # Deferred: httpx is imported when something is sent, not when the sender is.
     from .http import HttpTarget, checked_url, is_url
 
+    if is_url(to):  # first: a str is no Endpoint, and isinstance() on a Protocol costs ~50 µs a call
+        if app_kind is not None:
+            raise DeliveryError(f"app_kind= is for in-process apps, not a URL ({str(to)!r})")
+        return HttpTarget(checked_url(str(to))), None
     if isinstance(to, Endpoint) and isinstance(to.url, str):
         if app_kind is not None:
             raise DeliveryError(f"app_kind= is for in-process apps, not a capture server ({type(to).__name__})")
         return HttpTarget(checked_url(to.url)), to.secret
-    if is_url(to):
-        if app_kind is not None:
-            raise DeliveryError(f"app_kind= is for in-process apps, not a URL ({str(to)!r})")
-        return HttpTarget(checked_url(str(to))), None
     if not callable(to):
         raise DeliveryError(
             f"cannot deliver to {to!r}: expected an http(s):// URL, a CaptureServer, or a WSGI or ASGI app"

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 
 from ...errors import DeliveryError
+from ._httpx import build, done, failed, http_error, strip_defaults
 from .base import IN_PROCESS_BASE, Exchange, Pairs, Target, now, user_agent
-from .http import build, done, failed, http_error, strip_defaults
 from .wsgi import app_error, app_name
 
 __all__ = ["AsgiTarget"]
