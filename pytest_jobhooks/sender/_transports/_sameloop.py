@@ -1,9 +1,10 @@
 """Catch the same-loop deadlock: a synchronous ``deliver`` to a server that runs on the caller's own event loop.
 
 The loop cannot answer while ``deliver`` blocks it, so every attempt would
-wait its whole timeout for "no answer". The running asyncio loop's selector
-lists the sockets it serves; a listening one bound to the target's port means
-the receiver is on this very loop, and the call fails at once instead.
+wait its whole timeout for "no answer". The running loop lists the sockets it
+waits on (asyncio: its selector; trio: its epoll manager); a listening one
+bound to the target's port means the receiver is on this very loop, and the
+call fails at once instead. Loops that show no such list (uvloop) are not checked.
 """
 
 from __future__ import annotations
@@ -19,17 +20,37 @@ __all__ = ["refuse_same_loop"]
 _ANY = {"0.0.0.0", "::", ""}
 
 
-def _served_here(host: str, port: int) -> bool:
+def _loop_fds() -> list[int]:
+    """The file descriptors the running loop of this thread waits on (none when there is no loop)."""
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
-        return False
+        return _trio_fds()
     selector = getattr(loop, "_selector", None)  # uvloop and other loops have none: nothing to look at
     get_map = getattr(selector, "get_map", None)
     if get_map is None:
-        return False
-    for key in list(get_map().values()):
-        fd = key.fileobj if isinstance(key.fileobj, int) else key.fileobj.fileno()
+        return []
+    keys = list(get_map().values())
+    return [key.fileobj if isinstance(key.fileobj, int) else key.fileobj.fileno() for key in keys]
+
+
+def _trio_fds() -> list[int]:
+    import sys
+
+    if "trio" not in sys.modules:
+        return []
+    try:
+        # trio has no public view of what it waits on; its epoll manager keeps a map by descriptor.
+        from trio._core._run import GLOBAL_RUN_CONTEXT
+
+        registered = GLOBAL_RUN_CONTEXT.runner.io_manager._registered
+    except AttributeError:  # not inside trio.run, or another I/O manager
+        return []
+    return [fd for fd in list(registered) if isinstance(fd, int)]
+
+
+def _served_here(host: str, port: int) -> bool:
+    for fd in _loop_fds():
         try:
             # Borrow the descriptor to read its address, then give it back untouched.
             sock = socket.socket(fileno=fd)
