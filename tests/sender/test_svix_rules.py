@@ -53,7 +53,8 @@ def test_abort_message_stops_retries(jobhooks_server: CaptureServer) -> None:
     jobhooks_server.respond(500, headers={"webhook-delivery": "abort-message"})
     report = deliver(TENSORLAKE[0], jobhooks_server)
     assert len(report.attempts) == 1
-    assert report.aborted and not report.ok
+    assert report.aborted
+    assert not report.ok
     assert "abort-message" in report.describe()
 
 
@@ -71,7 +72,9 @@ def test_svix_attempts_get_15_seconds_others_10(jobhooks_server: CaptureServer) 
     assert default_delivery_rules(get_vendor("tensorlake")) is SVIX_DELIVERY_RULES
     assert SVIX_DELIVERY_RULES.timeout == 15.0
     assert default_delivery_rules(get_vendor("telmai")).timeout == 10.0
-    assert svix.ok and other.ok and given.ok
+    assert svix.ok
+    assert other.ok
+    assert given.ok
 
 
 def test_a_forgery_replaces_the_signature(jobhooks_server: CaptureServer) -> None:
@@ -106,4 +109,5 @@ def test_an_empty_gofetch_query_and_an_empty_body_are_deliverable(jobhooks_serve
     assert empty_get.attempts[0].request.method == "GET"
     assert empty_get.attempts[0].request.target == "/"
     assert empty_post.attempts[0].request.body == b""
-    assert empty_get.status is not None and empty_post.status is not None
+    assert empty_get.status is not None
+    assert empty_post.status is not None
