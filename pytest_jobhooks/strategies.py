@@ -20,7 +20,6 @@ from __future__ import annotations
 import copy
 import itertools
 import os
-import warnings
 from dataclasses import dataclass
 
 from hypothesis import strategies as st
@@ -158,12 +157,6 @@ def deliveries_with_chaos(
     and send them with ``deliver_all(life, to, plan=plan)``; the result's
     :attr:`ChaoticDeliveries.plan` is the same chaos as a plan.
     """
-    warnings.warn(
-        "deliveries_with_chaos() is deprecated: draw lifecycles() and delivery_plans(), then "
-        "deliver_all(lifecycle, to, plan=plan)",
-        DeprecationWarning,
-        stacklevel=2,
-    )
     if isinstance(max_duplicates, bool) or not isinstance(max_duplicates, int) or max_duplicates < 0:
         raise FactoryError(f"max_duplicates must be an integer >= 0, not {max_duplicates!r}")
     jobs = lifecycles(vendor, outcome)

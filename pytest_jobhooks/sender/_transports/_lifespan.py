@@ -11,6 +11,8 @@ ASGI spec says a server must.
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -27,18 +29,24 @@ LIFESPAN_TIMEOUT = 10.0
 """Seconds an app's lifespan startup or shutdown may take before the delivery fails."""
 
 
+def running_trio() -> Any:
+    """The trio module when this code runs inside ``trio.run``, else None (trio is never imported here)."""
+    trio = sys.modules.get("trio")
+    if trio is None:
+        return None
+    try:
+        trio.lowlevel.current_trio_token()
+    except RuntimeError:
+        return None
+    return trio
+
+
 def spawn(task: Callable[[], Awaitable[None]]) -> None:
     """Run ``task`` beside the caller on the running loop (asyncio or trio), without a task group."""
-    import sniffio
-
-    library = sniffio.current_async_library()
-    if library == "trio":
-        import trio
-
+    trio = running_trio()
+    if trio is not None:
         trio.lowlevel.spawn_system_task(task)
         return
-    import asyncio
-
     loop = asyncio.get_running_loop()
     handle: asyncio.Task[None] = loop.create_task(task())  # type: ignore[arg-type]
     _TASKS.add(handle)  # a task nobody refers to may be collected mid-run

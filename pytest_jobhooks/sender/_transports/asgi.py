@@ -15,7 +15,7 @@ from typing import Literal
 
 from ...errors import DeliveryError
 from ._asgi_call import Application, call_app
-from ._lifespan import Lifespan
+from ._lifespan import Lifespan, running_trio
 from .base import IN_PROCESS_BASE, Exchange, Pairs, Target, app_name
 
 __all__ = ["AsgiTarget", "RunningApp", "refuse_running_loop"]
@@ -28,11 +28,7 @@ def refuse_running_loop(what: str) -> None:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        import sniffio
-
-        try:
-            sniffio.current_async_library()
-        except sniffio.AsyncLibraryNotFoundError:
+        if running_trio() is None:
             return
     raise DeliveryError(
         f"{what} from inside a running event loop (an async test) would block it: "
