@@ -78,7 +78,16 @@ if TYPE_CHECKING:
     from .factories import INVALID_DEFECTS, OMIT, SeededFactory, build, invalid, lifecycle
     from .recordings import RecordedDelivery, check_recording, read_records
     from .recordings.replaying import replay
-    from .sender import BatchReport, DeliveryReport, RetrySchedule, Sender, deliver, deliver_all
+    from .sender import (
+        BatchReport,
+        DeliveryReport,
+        RetrySchedule,
+        Sender,
+        deliver,
+        deliver_all,
+        deliver_all_async,
+        deliver_async,
+    )
     from .server import CaptureServer
     from .signing import forged_headers, new_secret, sign, verify
     from .vendors import VENDORS, get_vendor, register_vendor, registered, unregister_vendor
@@ -123,6 +132,8 @@ __all__ = [
     "check_recording",
     "deliver",
     "deliver_all",
+    "deliver_all_async",
+    "deliver_async",
     "detect_vendor",
     "forged_headers",
     "get_vendor",
@@ -153,7 +164,16 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ".factories": ("INVALID_DEFECTS", "OMIT", "SeededFactory", "build", "invalid", "lifecycle"),
     ".recordings": ("RecordedDelivery", "check_recording", "read_records"),
     ".recordings.replaying": ("replay",),
-    ".sender": ("BatchReport", "DeliveryReport", "RetrySchedule", "Sender", "deliver", "deliver_all"),
+    ".sender": (
+        "BatchReport",
+        "DeliveryReport",
+        "RetrySchedule",
+        "Sender",
+        "deliver",
+        "deliver_all",
+        "deliver_all_async",
+        "deliver_async",
+    ),
     ".server": ("CaptureServer",),
     ".signing": ("forged_headers", "new_secret", "sign", "verify"),
     ".vendors": ("VENDORS", "get_vendor", "register_vendor", "registered", "unregister_vendor"),

@@ -6,6 +6,7 @@ import itertools
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, find, given, settings
@@ -13,8 +14,15 @@ from hypothesis import strategies as st
 
 import pytest_jobhooks as jh
 from pytest_jobhooks import factories
-from pytest_jobhooks.strategies import ChaoticDeliveries, deliveries_with_chaos, lifecycles, payloads
+from pytest_jobhooks.sender import DeliveryPlan
+from pytest_jobhooks.strategies import ChaoticDeliveries, deliveries_with_chaos, delivery_plans, lifecycles, payloads
 from pytest_jobhooks.vendors import VENDORS
+
+
+def chaos_of(*args: Any, **kwargs: Any) -> Any:
+    """``deliveries_with_chaos`` (deprecated in the docs; no warning yet, examples/ still use it)."""
+    return deliveries_with_chaos(*args, **kwargs)
+
 
 NAMES = list(VENDORS)
 FAST = settings(max_examples=40, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -68,7 +76,7 @@ def test_lifecycles_end_in_the_requested_outcome(deliveries: list[dict[str, obje
 
 
 @FAST
-@given(chaos=deliveries_with_chaos("telmai", max_duplicates=4))
+@given(chaos=chaos_of("telmai", max_duplicates=4))
 def test_chaos_delivers_every_delivery_at_least_once(chaos: ChaoticDeliveries) -> None:
     assert sorted(set(chaos.order)) == list(range(len(chaos.lifecycle)))
     assert len(chaos.deliveries) <= len(chaos.lifecycle) + 4
@@ -78,21 +86,21 @@ def test_chaos_delivers_every_delivery_at_least_once(chaos: ChaoticDeliveries) -
 
 
 @FAST
-@given(chaos=deliveries_with_chaos("gofetch", reorder=False))
+@given(chaos=chaos_of("gofetch", reorder=False))
 def test_chaos_without_reordering_only_repeats(chaos: ChaoticDeliveries) -> None:
     assert list(chaos.order) == sorted(chaos.order)
 
 
 def test_chaos_really_duplicates_and_reorders() -> None:
     # find() raises NoSuchExample if the strategy never does it; shrinking keeps the example small.
-    reordered = find(deliveries_with_chaos("gofetch"), lambda c: list(c.order) != sorted(c.order))
+    reordered = find(chaos_of("gofetch"), lambda c: list(c.order) != sorted(c.order))
     assert len(reordered.order) <= len(reordered.lifecycle) + 1
-    duplicated = find(deliveries_with_chaos("gofetch", reorder=False), lambda c: len(c.order) > len(set(c.order)))
+    duplicated = find(chaos_of("gofetch", reorder=False), lambda c: len(c.order) > len(set(c.order)))
     assert len(duplicated.deliveries) == len(duplicated.lifecycle) + 1
 
 
 def test_deliveries_are_independent_copies() -> None:
-    chaos = find(deliveries_with_chaos("gofetch", reorder=False), lambda c: len(c.order) == 3)
+    chaos = find(chaos_of("gofetch", reorder=False), lambda c: len(c.order) == 3)
     chaos.deliveries[0]["job_status"] = "changed"
     assert chaos.lifecycle[chaos.order[0]]["job_status"] != "changed"
     assert chaos.deliveries[1]["job_status"] != "changed"
@@ -101,7 +109,11 @@ def test_deliveries_are_independent_copies() -> None:
 def test_shrinking_goes_to_seed_zero_and_the_first_status() -> None:
     # Shrinking is meaningful: the minimal example is the simplest job the factories make.
     assert find(payloads("telmai"), lambda p: True) == factories.build("telmai", status="PREPARING", seed=0)
-    assert find(lifecycles("tamr"), lambda life: True) == factories.lifecycle("tamr", outcome="succeeded", seed=0)
+    simplest = factories.lifecycle("tamr", outcome="succeeded", seed=0)
+    assert find(lifecycles("tamr", fresh_ids=False), lambda life: True) == simplest
+    # With fresh ids (the default) only the job id differs from the simplest job.
+    fresh = find(lifecycles("tamr"), lambda life: True)
+    assert [{**payload, "jobId": None} for payload in fresh] == [{**payload, "jobId": None} for payload in simplest]
 
 
 @pytest.mark.parametrize(
@@ -109,7 +121,7 @@ def test_shrinking_goes_to_seed_zero_and_the_first_status() -> None:
     [
         (lambda: payloads("telmai", status="DONE"), jh.FactoryError),
         (lambda: lifecycles("gofetch", outcome="failed"), jh.FactoryError),
-        (lambda: deliveries_with_chaos("telmai", max_duplicates=-1), jh.FactoryError),
+        (lambda: chaos_of("telmai", max_duplicates=-1), jh.FactoryError),
         (lambda: payloads("nope"), jh.UnknownVendorError),
     ],
 )
@@ -127,3 +139,39 @@ def test_only_this_module_imports_hypothesis() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == [False, True]
+
+
+@given(life=lifecycles("telmai"), other=lifecycles("telmai"))
+def test_every_example_gets_a_fresh_job_id(life: list[dict[str, Any]], other: list[dict[str, Any]]) -> None:
+    assert life[0]["jobId"] != other[0]["jobId"]
+    assert {payload["jobId"] for payload in life} == {life[0]["jobId"]}
+
+
+def test_job_ids_never_repeat_across_examples() -> None:
+    seen: list[str] = []
+
+    @settings(max_examples=30, database=None)
+    @given(life=lifecycles("gofetch"))
+    def collect(life: list[dict[str, Any]]) -> None:
+        seen.append(str(life[0]["job_id"]))
+
+    collect()
+    assert len(seen) == len(set(seen))
+
+
+@given(plan=delivery_plans(3))
+def test_plans_send_every_payload_at_least_once(plan: DeliveryPlan) -> None:
+    assert set(plan.order) == {0, 1, 2}
+    plan.check(3)
+
+
+def test_plans_shrink_to_the_plain_in_order_plan() -> None:
+    assert find(delivery_plans(3), lambda plan: True) == DeliveryPlan.in_order(3)
+    lost = find(delivery_plans(3), lambda plan: any(send.lost for send in plan.sends))
+    assert lost == DeliveryPlan([0, 1, 2], lost={2: 1})
+
+
+def test_chaos_as_a_plan() -> None:
+    chaos = chaos_of("gofetch", reorder=False)
+    example = find(chaos, lambda c: len(c.order) > len(set(c.order)))
+    assert example.plan.order == list(example.order)

@@ -9,7 +9,9 @@ fake API (werkzeug) are imported only when a fixture is first used.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import inspect
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -30,22 +32,26 @@ def sender_seed(config: pytest.Config, nodeid: str) -> int:
 
 
 @pytest.fixture
-def jobhooks_sender(request: pytest.FixtureRequest) -> Sender:
+def jobhooks_sender(request: pytest.FixtureRequest) -> Iterator[Sender]:
     """Send webhooks as vendors do (:class:`~pytest_jobhooks.sender.Sender`): ``deliver`` / ``deliver_all``.
 
     ``jobhooks_sender.deliver(payload, to)`` sends one payload (signed, retried
     on the vendor's schedule in virtual time) to a URL, ``jobhooks_server`` or
     an in-process WSGI/ASGI app; ``deliver_all(payloads, to, duplicates=0.3,
-    reorder=True)`` adds at-least-once chaos. Seeded from the run seed
-    (--jobhooks-seed) and the test's id; ``.sent`` lists every delivery, shown
-    in the report of a failing test. Under --jobhooks what it sent is checked
-    against the vendors' contracts when the test ends; --jobhooks-record=DIR records it.
+    reorder=True)`` adds at-least-once chaos; ``await deliver_async(...)`` and
+    ``await deliver_all_async(...)`` do the same on the test's event loop. An
+    ASGI app's lifespan starts before the first delivery to it and is shut
+    down when the test ends. Seeded from the run seed (--jobhooks-seed) and the
+    test's id; ``.sent`` lists every delivery, shown in the report of a failing
+    test. Under --jobhooks what it sent is checked against the vendors'
+    contracts when the test ends; --jobhooks-record=DIR records it.
     """
     from ..sender import Sender
 
     sender = Sender(sender_seed(request.config, request.node.nodeid))
     request.node.stash[SENDER] = sender
-    return sender
+    yield sender
+    sender.close()
 
 
 def sender_section(item: pytest.Item) -> tuple[str, str] | None:
@@ -94,3 +100,32 @@ def jobhooks_gofetch_api(
     """
     email, token = jobhooks_gofetch_credentials
     return _jobhooks_gofetch_api_server.reset(email=email, token=token)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """Around an async test using ``jobhooks_sender``: shut its apps' lifespans down on the test's own loop.
+
+    The lifespan of an app delivered to with ``deliver_async`` runs on the
+    test's loop (asyncio or trio), which only the test's coroutine can reach:
+    the test function is wrapped so that it ends with ``await sender.aclose()``,
+    whichever plugin (pytest-asyncio, anyio) then runs it.
+    """
+    sender = item.stash.get(SENDER, None)
+    function = getattr(item, "obj", None)
+    if sender is None or not inspect.iscoroutinefunction(function) or hasattr(function, "hypothesis"):
+        return (yield)
+    original = function
+
+    @functools.wraps(original)
+    async def closing(*args: object, **kwargs: object) -> object:
+        try:
+            return await original(*args, **kwargs)
+        finally:
+            await sender.aclose()
+
+    item.obj = closing  # type: ignore[attr-defined]
+    try:
+        return (yield)
+    finally:
+        item.obj = original  # type: ignore[attr-defined]

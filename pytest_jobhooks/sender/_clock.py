@@ -1,15 +1,14 @@
 """Retry delays and the sender's clock: virtual by default (nothing sleeps), real on request.
 
 The clock of one ``deliver`` / ``deliver_all`` call starts at ``start`` (default:
-the ``timestamp`` given, else now) and moves only when a retry waits: requests
-go out one after another, so a retry's wait also holds back the deliveries
-after it, and the scheduled time never goes backwards along a report.
+the ``timestamp`` given, else now) and moves only when the next attempt is due
+(the orchestration in :mod:`._steps` moves it; a driver really waits only with
+``real_time=True``), so the scheduled time never goes backwards.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 
@@ -71,12 +70,6 @@ class Clock:
         if self.anchor is not None:
             return self.anchor + self.elapsed
         return datetime.now(timezone.utc)
-
-    def wait(self, delay: timedelta) -> None:
-        """Move the clock by ``delay``; with ``real_time`` really wait that long."""
-        self.elapsed += delay
-        if self.real_time and delay > timedelta(0):
-            time.sleep(delay.total_seconds())
 
 
 def check_real_time(delays: tuple[timedelta, ...], real_time: bool) -> None:

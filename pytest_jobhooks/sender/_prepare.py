@@ -22,7 +22,7 @@ from ..wire import looks_like_query
 from ._transports.base import Pairs
 
 if TYPE_CHECKING:
-    from ..signing import HeaderPrefix
+    from ..signing import ForgeryKind, HeaderPrefix
 
 Payload = Mapping[str, object] | str | bytes
 """What can be delivered: a JSON object, or its exact text / bytes (sent as is)."""
@@ -49,11 +49,20 @@ class Prepared:
     extra_headers: Pairs
     signs: bool = False
     prefix: HeaderPrefix = "svix"
+    forgery: ForgeryKind | None = None
 
     def headers_for(self, secret: str | bytes | None, msg_id: str | None, timestamp: datetime | None) -> Pairs:
-        """The headers of one attempt: its own, the signature (when signing), then ``headers=`` over them."""
+        """The headers of one attempt: its own, the signature (or its forgery), then ``headers=`` over them."""
         pairs = list(self.headers)
-        if self.signs and secret is not None:
+        if self.forgery is not None and secret is not None:
+            # The forgery replaces the sender's own signature: a negative test sends no valid one beside it.
+            from ..signing import forged_headers
+
+            forged = forged_headers(
+                self.forgery, secret, self.body, msg_id=msg_id, timestamp=timestamp, prefix=self.prefix
+            )
+            pairs += forged.items()
+        elif self.signs and secret is not None:
             from ..signing import sign
 
             pairs += sign(secret, self.body, msg_id=msg_id, timestamp=timestamp, prefix=self.prefix).items()
@@ -112,23 +121,42 @@ def prepare(
     style: str | DeliveryStyle | None,
     url: str,
     headers: Mapping[str, str] | None,
+    forgery: ForgeryKind | None = None,
 ) -> Prepared:
-    """The request ``payload`` becomes for ``vendor`` (detected when None), addressed to ``url``."""
+    """The request ``payload`` becomes for ``vendor`` (detected when None), addressed to ``url``.
+
+    ``forgery`` (a :data:`~pytest_jobhooks.signing.ForgeryKind`) sends the
+    forged headers of that kind instead of the signature; only for a style that signs.
+    """
     spec = _vendor(payload, vendor)
     form = choose_style(spec, style)
     extra = extra_headers(headers)
+    signs = form.signing is not None
+    _check_forgery(forgery, spec, signs)
     if form.encoding == "query":
         query = _query(payload)
         separator = "&" if "?" in url else "?"
         full = f"{url}{separator}{query}" if query else url
-        return Prepared(spec, form, form.method, full, b"", form.headers, extra, signs=form.signing is not None)
+        return Prepared(spec, form, form.method, full, b"", form.headers, extra, signs=signs, forgery=forgery)
     if form.encoding != "json":
         raise DeliveryError(
             f"{spec.name}: unsupported delivery encoding {form.encoding!r} (expected 'json' or 'query')"
         )
     content, body = form.encode(json_body(payload))  # Content-Type, and ce-* headers in CloudEvents binary mode
     own = content + form.headers
-    return Prepared(spec, form, form.method, url, body, own, extra, signs=form.signing is not None)
+    return Prepared(spec, form, form.method, url, body, own, extra, signs=signs, forgery=forgery)
+
+
+def _check_forgery(forgery: object, spec: AnyVendor, signs: bool) -> None:
+    if forgery is None:
+        return
+    from ..signing import FORGERIES
+
+    if forgery not in FORGERIES:
+        known = ", ".join(repr(kind) for kind in FORGERIES)
+        raise DeliveryError(f"forgery= must be one of {known}, not {forgery!r}")
+    if not signs:
+        raise DeliveryError(f"forgery= forges a signature, but {spec.name} deliveries are not signed")
 
 
 def _vendor(payload: Payload, vendor: str | AnyVendor | None) -> AnyVendor:
@@ -150,12 +178,17 @@ def _vendor(payload: Payload, vendor: str | AnyVendor | None) -> AnyVendor:
 
 
 def _raw_query(payload: Payload) -> str | None:
-    """The payload as a query string when it is given as one (``"job_id=...&job_status=..."``), else None."""
+    """The payload as a query string when it is given as one (``"job_id=...&job_status=..."``), else None.
+
+    An empty payload is the empty query string: a GET with no parameters is a legitimate negative test.
+    """
     if isinstance(payload, (bytes, bytearray, memoryview)):
         try:
             payload = bytes(payload).decode("utf-8")
         except UnicodeDecodeError:
             return None
+    if isinstance(payload, str) and not payload.strip():
+        return ""
     if isinstance(payload, str) and looks_like_query(payload):
         return payload.strip().removeprefix("?")
     return None

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from ..vendors.base import DeliveryStyle
 from ..wire import Headers, Request
 from ._clock import format_offset
 from ._prepare import Payload
 from .retry import RetrySchedule
+
+if TYPE_CHECKING:
+    from ..signing import ForgeryKind
+    from .plans import DeliveryPlan
 
 __all__ = ["Attempt", "BatchReport", "DeliveryReport"]
 
@@ -28,7 +33,9 @@ class Attempt:
     and ``scheduled_at`` the same on the sender's clock (virtual unless
     ``real_time=True``); ``sent_at`` is the real time it went out
     (``request.time``). ``exception`` holds what an in-process app raised, to
-    re-raise when debugging.
+    re-raise when debugging. ``sequence`` is its place among every attempt of
+    the call (the order the receiver saw them); ``lost`` marks an attempt a
+    :class:`~pytest_jobhooks.sender.DeliveryPlan` lost on the way (never sent).
     """
 
     number: int
@@ -41,6 +48,8 @@ class Attempt:
     error: str | None
     elapsed: float
     exception: BaseException | None = field(default=None, repr=False, compare=False)
+    sequence: int = 0
+    lost: bool = False
 
     @property
     def sent_at(self) -> datetime:
@@ -51,8 +60,8 @@ class Attempt:
 
     @property
     def ok(self) -> bool:
-        """Whether the receiver answered 2xx (what every sender counts as delivered)."""
-        return self.status is not None and 200 <= self.status < 300
+        """Whether the receiver answered 2xx and nothing went wrong (an in-process app raised nothing, even after)."""
+        return self.status is not None and 200 <= self.status < 300 and self.error is None
 
     def describe(self) -> str:
         """One line: number, offset, method, path and answer."""
@@ -76,6 +85,9 @@ class DeliveryReport:
     counted from the call's first one (earlier retries, a replay's recorded
     gaps). A replayed delivery says where it came from: the recording's
     ``line`` and the ``record`` read there (a recorded delivery or a payload).
+    ``aborted``: the receiver asked to stop retrying (Svix's
+    ``webhook-delivery: abort-message``); ``forgery``: the kind of forged
+    signature it carried (``deliver(forgery=...)``), None for a real one.
     """
 
     vendor: str | None
@@ -91,6 +103,8 @@ class DeliveryReport:
     offset: timedelta = timedelta(0)
     line: int | None = None
     record: object = field(default=None, repr=False)
+    aborted: bool = False
+    forgery: ForgeryKind | None = None
 
     @property
     def ok(self) -> bool:
@@ -124,6 +138,10 @@ class DeliveryReport:
             what = f"{self.vendor} payload #{self.index}" + (", duplicate" if self.copy else "")
         when = f" +{format_offset(self.offset)}" if self.offset else ""
         outcome = "delivered" if self.ok else "gave up" if self.gave_up else "not delivered"
+        if self.aborted:
+            outcome = "retries stopped by the receiver (webhook-delivery: abort-message)"
+        if self.forgery:
+            what += f" with a forged signature ({self.forgery})"
         return (
             f"{what}{when} -> {self.target}: {outcome} after "
             f"{len(self.attempts)} of {self.schedule.max_attempts} attempt(s)"
@@ -141,7 +159,7 @@ class BatchReport:
     were to be sent; ``deliveries`` holds each send's :class:`DeliveryReport`
     in sending order. A replay's batch names its ``source`` (the recording)
     and how many lines ``side=`` left out (``skipped``); ``source`` is None
-    for ``deliver_all``.
+    for ``deliver_all``, whose ``plan`` is the :class:`~pytest_jobhooks.sender.DeliveryPlan` it executed.
     """
 
     seed: int
@@ -152,6 +170,7 @@ class BatchReport:
     target: str = ""
     source: str | None = None
     skipped: int = 0
+    plan: DeliveryPlan | None = None
 
     @property
     def order(self) -> list[int]:
@@ -175,8 +194,15 @@ class BatchReport:
 
     @property
     def attempts(self) -> list[Attempt]:
-        """Every attempt of every send, in the order they went out."""
-        return [attempt for report in self.deliveries for attempt in report.attempts]
+        """Every attempt of every send, in the order they went out (what the receiver saw, lost ones included)."""
+        made = [attempt for report in self.deliveries for attempt in report.attempts]
+        return sorted(made, key=lambda attempt: attempt.sequence)
+
+    @property
+    def arrivals(self) -> list[tuple[DeliveryReport, Attempt]]:
+        """Each attempt that reached the receiver, in arrival order, with the delivery it belongs to."""
+        pairs = [(report, attempt) for report in self.deliveries for attempt in report.attempts if not attempt.lost]
+        return sorted(pairs, key=lambda pair: pair[1].sequence)
 
     def describe(self) -> str:
         """Several lines: the plan (seed, order, duplicates; or what was replayed), then each send and its attempts."""
@@ -189,6 +215,8 @@ class BatchReport:
                 f"deliver_all(seed={self.seed}, duplicates={self.duplicates}, reorder={self.reorder}): "
                 f"{self.count} payload(s), {len(self.deliveries)} send(s) in order {self.order}"
             )
+            if self.plan is not None:
+                head += f"; plan: {self.plan}"
         return "\n".join([head, *(report.describe() for report in self.deliveries)])
 
     def __repr__(self) -> str:

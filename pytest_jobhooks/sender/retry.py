@@ -1,9 +1,12 @@
-"""Retry schedules: when a failed delivery is tried again, per vendor, and what ``retry=`` means.
+"""Retry schedules and delivery rules: when a failed delivery is tried again, and how the vendor's sender behaves.
 
 :data:`SVIX_RETRY_SCHEDULE` is Svix's documented one, :data:`INFERRED_RETRY_SCHEDULE`
 the one assumed for a vendor that documents retries without a schedule, and
 :data:`NO_RETRIES` a single attempt; :func:`default_retry_schedule` picks a
-vendor's from its :class:`~pytest_jobhooks.DeliveryStyle`.
+vendor's from its :class:`~pytest_jobhooks.DeliveryStyle`. :class:`DeliveryRules`
+say the rest of what the vendor's sender does (:data:`SVIX_DELIVERY_RULES`:
+15 s per attempt, each message retried on its own, ``abort-message`` honoured),
+picked by :func:`default_delivery_rules` from the same ``retries`` declaration.
 """
 
 from __future__ import annotations
@@ -12,20 +15,29 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import accumulate
+from typing import Literal
 
 from ..errors import DeliveryError
 from ..vendors.base import AnyVendor
 from ._clock import Delay, format_offset, to_delays
 
 __all__ = [
+    "DEFAULT_DELIVERY_RULES",
     "INFERRED_RETRY_SCHEDULE",
     "NO_RETRIES",
+    "SVIX_DELIVERY_RULES",
     "SVIX_RETRY_SCHEDULE",
     "Delay",
+    "DeliveryRules",
+    "Ordering",
     "RetrySchedule",
+    "default_delivery_rules",
     "default_retry_schedule",
     "schedule_for",
 ]
+
+Ordering = Literal["independent", "serial"]
+"""How ``deliver_all`` treats retries: each message on its own clock, or one after another."""
 
 
 @dataclass(frozen=True, init=False)
@@ -113,3 +125,57 @@ def schedule_for(retry: object, vendor: AnyVendor | None) -> RetrySchedule:
         "retry= takes a RetrySchedule, a list of delays in seconds, False (no retries) or None "
         f"(the vendor's schedule), not {retry!r}"
     )
+
+
+@dataclass(frozen=True)
+class DeliveryRules:
+    """What a vendor's sending service does besides its retry schedule, as documented (``source``).
+
+    ``ordering``: ``"independent"`` retries each message on its own schedule
+    while later messages go out (the disorder a real endpoint sees), ``"serial"``
+    holds later messages back until the earlier one is delivered or given up.
+    ``timeout``: seconds an attempt may take. ``abort_header``: a response
+    header (name, value) that stops the message's retries.
+    """
+
+    name: str
+    ordering: Ordering = "serial"
+    timeout: float = 10.0
+    abort_header: tuple[str, str] | None = None
+    source: str = ""
+
+    def aborts(self, headers: Iterable[tuple[str, str]]) -> bool:
+        """Whether a response with ``headers`` asks to stop retrying."""
+        if self.abort_header is None:
+            return False
+        name, value = self.abort_header
+        return any(key.lower() == name and item.strip().lower() == value for key, item in headers)
+
+
+SVIX_DELIVERY_RULES = DeliveryRules(
+    "svix",
+    ordering="independent",
+    timeout=15.0,
+    abort_header=("webhook-delivery", "abort-message"),
+    source=(
+        "Svix docs (Retries): each message is retried on its own schedule, an attempt times out after 15 s, "
+        "and an answer carrying 'webhook-delivery: abort-message' stops the message's retries"
+    ),
+)
+"""How Svix sends (Tensorlake delivers through it)."""
+
+DEFAULT_DELIVERY_RULES = DeliveryRules(
+    "default",
+    source=(
+        "undocumented: the vendor says nothing about ordering, timeouts or stopping retries; "
+        "messages are sent one after another (ordering='serial'), 10 s per attempt"
+    ),
+)
+"""The rules of a vendor that documents none (GoFetch, Telmai, Tamr): serial, 10 s per attempt."""
+
+
+def default_delivery_rules(vendor: AnyVendor | None) -> DeliveryRules:
+    """The rules ``vendor``'s sender follows, from its style's ``retries``: Svix's, or the default."""
+    if vendor is not None and vendor.delivery.retries == "svix":
+        return SVIX_DELIVERY_RULES
+    return DEFAULT_DELIVERY_RULES

@@ -145,6 +145,7 @@ def test_batch_report_reads_well(jobhooks_server: CaptureServer) -> None:
     lines = batch.describe().splitlines()
     assert (
         lines[0] == "deliver_all(seed=3, duplicates=1.0, reorder=False): 2 payload(s), 4 send(s) in order [0, 0, 1, 1]"
+        "; plan: 0 0' 1 1'"
     )
     assert (
         lines[3]

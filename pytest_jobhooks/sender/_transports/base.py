@@ -11,7 +11,18 @@ from datetime import datetime, timezone
 from functools import cache
 from typing import Literal, Protocol, runtime_checkable
 
-__all__ = ["IN_PROCESS_BASE", "AppKind", "Endpoint", "Exchange", "Pairs", "Target", "now", "user_agent"]
+__all__ = [
+    "IN_PROCESS_BASE",
+    "AppKind",
+    "Endpoint",
+    "Exchange",
+    "Pairs",
+    "Target",
+    "app_error",
+    "app_name",
+    "now",
+    "user_agent",
+]
 
 AppKind = Literal["wsgi", "asgi"]
 """How an in-process app is called: ``"wsgi"`` (Flask, Django...) or ``"asgi"`` (Starlette, FastAPI...)."""
@@ -76,8 +87,19 @@ class Target:
         """Send one request (``url`` is absolute) and return what happened."""
         raise NotImplementedError
 
+    async def asend(self, method: str, url: str, headers: Pairs, body: bytes, *, timeout: float) -> Exchange:
+        """:meth:`send` on the running event loop (the targets ``deliver_async`` opens)."""
+        raise NotImplementedError
+
+    async def astart(self) -> None:
+        """Get ready on the running loop before the first :meth:`asend` (an ASGI app's lifespan startup)."""
+
     def close(self) -> None:
         """Release connections (and the event loop of an ASGI target)."""
+
+    async def aclose(self) -> None:
+        """:meth:`close` on the running loop."""
+        self.close()
 
     def __enter__(self) -> Target:
         return self
@@ -100,3 +122,17 @@ def user_agent() -> str:
         return f"pytest-jobhooks/{version('pytest-jobhooks')}"
     except PackageNotFoundError:  # running from a source tree that was never installed
         return "pytest-jobhooks"
+
+
+def app_error(exc: BaseException) -> str:
+    """What an exception raised by an in-process app means, for the report."""
+    return f"the app raised {type(exc).__name__}: {exc}"
+
+
+def app_name(app: object) -> str:
+    """How a report names an app: a function's qualified name, else its class (and Flask's import name)."""
+    qualname = getattr(app, "__qualname__", None)
+    if isinstance(qualname, str):  # a function
+        return qualname
+    name = getattr(app, "name", None)  # Flask's import name
+    return type(app).__qualname__ + (f" {name!r}" if isinstance(name, str) else "")

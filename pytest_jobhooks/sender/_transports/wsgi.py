@@ -14,26 +14,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .base import IN_PROCESS_BASE, Exchange, Pairs, Target, now
+from .base import IN_PROCESS_BASE, Exchange, Pairs, Target, app_error, app_name, now
 from .http import illegal_header, outgoing
 
-__all__ = ["WsgiTarget", "app_error", "app_name"]
+__all__ = ["WsgiTarget"]
 
 _AS_IS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})  # the two headers WSGI names without HTTP_
-
-
-def app_error(exc: BaseException) -> str:
-    """What an exception raised by an in-process app means, for the report."""
-    return f"the app raised {type(exc).__name__}: {exc}"
-
-
-def app_name(app: object) -> str:
-    """How a report names an app: a function's qualified name, else its class (and Flask's import name)."""
-    qualname = getattr(app, "__qualname__", None)
-    if isinstance(qualname, str):  # a function
-        return qualname
-    name = getattr(app, "name", None)  # Flask's import name
-    return type(app).__qualname__ + (f" {name!r}" if isinstance(name, str) else "")
 
 
 class WsgiTarget(Target):
