@@ -15,11 +15,9 @@ import pytest
 from fastapi import FastAPI
 from jobwatch.async_app import create_app
 
-import pytest_jobhooks
-from pytest_jobhooks import CaptureServer, SeededFactory, assert_job_sequence, assert_valid_lifecycle
+from pytest_jobhooks import CaptureServer, SeededFactory, assert_job_sequence, assert_valid_lifecycle, deliver_all_async
 
 Serve = Callable[..., str]
-HAS_DELIVER_ASYNC = hasattr(pytest_jobhooks, "deliver_all_async")
 
 
 def jobwatch(jobhooks_server: CaptureServer, webhook_secret: str) -> FastAPI:
@@ -69,9 +67,6 @@ async def test_a_bad_payload_is_refused_and_nothing_is_notified(
 
 
 @pytest.mark.asyncio
-@pytest.mark.skipif(
-    not hasattr(pytest_jobhooks, "deliver_all_async"), reason="deliver_async comes with the async sender"
-)
 async def test_in_process_with_deliver_async(
     jobhooks_server: CaptureServer, jobhooks_factory: SeededFactory, webhook_secret: str
 ) -> None:
@@ -83,7 +78,7 @@ async def test_in_process_with_deliver_async(
     payloads = jobhooks_factory.lifecycle("telmai")
 
     # In-process, on this test's loop: the lifespan runs around the deliveries, so the client exists.
-    batch = await pytest_jobhooks.deliver_all_async(payloads, app, path="/webhooks/telmai")  # type: ignore[attr-defined]
+    batch = await deliver_all_async(payloads, app, path="/webhooks/telmai")
     assert batch.ok
 
     [done] = await jobhooks_server.wait_for_async(vendor="jobwatch", status="SUCCEEDED")

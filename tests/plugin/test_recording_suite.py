@@ -148,6 +148,7 @@ def test_strange_bytes(jobhooks_server):
     connection.putheader("Content-Length", str(len(BODY)))
     connection.endheaders(BODY)
     assert connection.getresponse().status == 200
+    connection.close()  # the server keeps the connection alive
     jobhooks_server.wait_for()
 """
 

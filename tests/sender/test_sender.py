@@ -31,10 +31,11 @@ def compact(payload: object) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def assert_arrived_as_sent(requests: list[Request], deliveries: list[Delivery]) -> None:
+def assert_arrived_as_sent(requests: list[Request], deliveries: list[Delivery], prefix: str = "") -> None:
+    """Each delivery is its request, byte for byte; ``prefix`` is the test's own URL prefix, not in ``delivery.path``."""
     assert len(deliveries) == len(requests)
     for request, delivery in zip(requests, deliveries, strict=True):
-        assert (delivery.method, delivery.path, delivery.query_string) == (
+        assert (delivery.method, prefix + delivery.path, delivery.query_string) == (
             request.method,
             request.path,
             request.query_string,
@@ -70,7 +71,7 @@ def test_every_lifecycle_arrives_byte_for_byte(jobhooks_server: CaptureServer, v
     assert batch.ok
     assert batch.order == list(range(len(payloads)))
     deliveries = jobhooks_server.wait_for(len(payloads))
-    assert_arrived_as_sent([a.request for a in batch.attempts], deliveries)
+    assert_arrived_as_sent([a.request for a in batch.attempts], deliveries, jobhooks_server.path_prefix)
     for report, payload, delivery in zip(batch.deliveries, payloads, deliveries, strict=True):
         assert_as_vendor_sends(report, payload, jobhooks_server.secret)
         assert delivery.payload == payload
@@ -240,7 +241,8 @@ def test_anchored_timestamp_is_signed_and_deterministic(jobhooks_server: Capture
 def test_path_is_appended_to_the_url(jobhooks_server: CaptureServer) -> None:
     report = deliver(TELMAI, jobhooks_server.url + "/", path="/hooks/telmai")
     [delivery] = jobhooks_server.wait_for()
-    assert delivery.path == "/hooks/telmai" == report.requests[0].path
+    assert delivery.path == "/hooks/telmai"
+    assert report.requests[0].path == jobhooks_server.path_prefix + "/hooks/telmai"
 
 
 def test_report_reads_well(jobhooks_server: CaptureServer) -> None:
@@ -251,7 +253,7 @@ def test_report_reads_well(jobhooks_server: CaptureServer) -> None:
     assert report.describe().splitlines() == [
         f"telmai payload #0 -> {jobhooks_server.url}/t: delivered after 1 of 4 attempt(s) "
         "(inferred: immediately, then 10s, 1m00s, 5m00s)",
-        "  #1 +0s POST /t -> 200",
+        f"  #1 +0s POST {jobhooks_server.path_prefix}/t -> 200",
     ]
 
 
@@ -372,13 +374,14 @@ def test_each_attempt_holds_the_one_wire_record(jobhooks_server: CaptureServer) 
     report = deliver({"job_id": "a b", "job_status": "delivered"}, jobhooks_server.url_for("/hooks/gofetch"))
     [request] = report.requests
     assert isinstance(request, Request)
-    assert (request.base_url, request.path, request.query) == (
+    prefix = jobhooks_server.path_prefix  # the test's own URLs: /t/<n> before the path given to url_for
+    assert (request.base_url + prefix, request.path, request.query) == (
         jobhooks_server.url,
-        "/hooks/gofetch",
+        prefix + "/hooks/gofetch",
         {"job_id": "a b", "job_status": "delivered"},
     )
     assert request.time == report.attempts[0].sent_at
-    assert request.target == "/hooks/gofetch?job_id=a+b&job_status=delivered"
+    assert request.target == prefix + "/hooks/gofetch?job_id=a+b&job_status=delivered"
 
 
 def test_importing_the_sender_imports_neither_httpx_nor_the_server() -> None:
