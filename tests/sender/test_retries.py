@@ -154,7 +154,11 @@ def test_custom_schedule(jobhooks_server: CaptureServer, retry: object) -> None:
     jobhooks_server.respond(500)
     report = deliver(GOFETCH, jobhooks_server, retry=retry)  # type: ignore[arg-type]
     assert [a.offset for a in report.attempts] == seconds(0, 1, 3.5, 63.5)
-    assert report.describe().splitlines()[-1].startswith(f"  #4 +1m03s GET {jobhooks_server.path_prefix or '/'}?job_id=b3131f1d")
+    assert (
+        report.describe()
+        .splitlines()[-1]
+        .startswith(f"  #4 +1m03s GET {jobhooks_server.path_prefix or '/'}?job_id=b3131f1d")
+    )
 
 
 def test_success_stops_the_retries(jobhooks_server: CaptureServer) -> None:
@@ -174,7 +178,10 @@ def test_a_timeout_is_retried(jobhooks_server: CaptureServer) -> None:
     assert first.error.startswith("timeout: no answer within 0.5 s")
     assert second.status == 200
     assert report.ok
-    assert f"#1 +0s POST {jobhooks_server.path_prefix or '/'} -> no answer (timeout: no answer within 0.5 s" in report.describe()
+    assert (
+        f"#1 +0s POST {jobhooks_server.path_prefix or '/'} -> no answer (timeout: no answer within 0.5 s"
+        in report.describe()
+    )
 
 
 def test_a_refused_connection_is_retried_and_reported() -> None:
