@@ -144,7 +144,8 @@ def test_outside_a_loop(jobhooks_server):
     jobhooks_server.wait_for(timeout=0.05)
 """
     )
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    # -rN: no short summary, which repeats whole messages where CI is set (and would count twice below).
+    result = pytester.runpytest("-p", "no:cacheprovider", "-rN")
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(
         [
