@@ -16,13 +16,14 @@ wheel every payload is judged in full.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
 from .._json import JsonObject, JsonValue, json_path
 from ..errors import Problem
+from .base import schema_states_all
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError as SchemaError
@@ -56,6 +57,40 @@ def passes_compiled(vendor: AnyVendor, data: JsonObject) -> bool:
         return bool(compiled.is_valid(data))
     except Exception:  # an int beyond 64 bits, nesting too deep...: the full judgement decides
         return False
+
+
+def compiled_verdict(vendor: AnyVendor) -> Callable[[JsonObject], bool] | None:
+    """A check giving :func:`validated`'s valid-or-not verdict without the model, or None when there is none.
+
+    The compiled schema, then the vendor's :attr:`~pytest_jobhooks.vendors.base.Vendor.beyond_schema`
+    rules; None without the jsonschema-rs wheel or when the vendor does not say
+    what its model checks beyond the schema (then only the model can tell).
+    jsonschema-rs's ``date-time`` takes exactly what ``parse_rfc3339`` takes
+    (leap seconds at 23:59:60 UTC, the year 0000; tests/catalog/test_fast_verdicts.py
+    holds it to that). Never raises: anything it cannot judge is "not valid here".
+    """
+    rules = vendor.beyond_schema
+    compiled = _compiled(vendor) if rules is not None else None
+    if compiled is None or rules is None:
+        return None
+    is_valid = compiled.is_valid
+    if rules is schema_states_all:
+
+        def by_schema(data: JsonObject) -> bool:
+            try:
+                return bool(is_valid(data))
+            except Exception:  # an int beyond 64 bits, nesting too deep...: the full judgement decides
+                return False
+
+        return by_schema
+
+    def by_schema_and_rules(data: JsonObject) -> bool:
+        try:
+            return bool(is_valid(data)) and rules(data)
+        except Exception:  # as above; and a rule that cannot read what the schema let through
+            return False
+
+    return by_schema_and_rules
 
 
 _COMPILED: dict[AnyVendor, Any] = {}

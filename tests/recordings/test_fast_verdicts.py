@@ -1,0 +1,126 @@
+"""The recordings' fast path (jsonschema-rs, then the vendor's beyond-schema rules) gives catalog.read's verdict."""
+
+from __future__ import annotations
+
+import copy
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from pytest_jobhooks import build
+from pytest_jobhooks._json import JsonObject
+from pytest_jobhooks.catalog import read
+from pytest_jobhooks.recordings import RecordingChecker
+from pytest_jobhooks.recordings import _judge
+from pytest_jobhooks.vendors import VENDORS, _validation, get_vendor, registered
+from pytest_jobhooks.vendors.base import AnyVendor
+from tests.catalog.test_compiled_verdicts import DATE_TIMES, corpus
+from tests.recordings.test_recordings import CORPUS
+
+# Rules the models check that a schema might not state: each must still decide the verdict.
+EDGES: dict[str, list[JsonObject]] = {
+    "telmai": [
+        {k: v for k, v in VENDORS["telmai"].examples["FINISHED.doc"].items() if k != "jobId"},
+        {**VENDORS["telmai"].examples["FINISHED.doc"], "jobId": None},
+        {**VENDORS["telmai"].examples["FINISHED.doc"], "job_id": None},
+        {**VENDORS["telmai"].examples["FINISHED.doc"], "job_id": "client-1"},
+    ],
+    "tensorlake": [
+        {**build("tensorlake", status="successful", seed=3), "finished_at": "2000-01-01T00:00:00Z"},
+        {**build("tensorlake", status="successful", seed=3), "finished_at": None},
+        {**build("tensorlake", status="pending", seed=3), "finished_at": "2099-01-01T00:00:00Z"},
+        {**build("tensorlake", status="failure", seed=3), "created_at": "2016-12-31T23:59:60Z"},
+        {**build("tensorlake", status="failure", seed=3), "finished_at": "0000-01-01T00:00:00Z"},
+        {
+            **build("tensorlake", status="failure", seed=3),
+            "created_at": "2016-12-31T23:59:60Z",
+            "finished_at": "2016-12-31T23:59:59.9999999Z",
+        },
+    ],
+}
+
+
+def _tamr_edges() -> Iterator[JsonObject]:
+    event = copy.deepcopy(VENDORS["tamr"].examples["DONE.doc-stopped"])
+    yield event
+    running = copy.deepcopy(event)
+    running["status"]["state"] = "RUNNING"  # an error only on DONE
+    yield running
+    for key in ("sourceId", "dataProductId", "workflowId", "destinationId"):
+        yield {**event, key: "x"}
+        yield {**event, key: ""}
+    envelope = {"specversion": "1.0", "id": "1", "source": "/tamr", "type": "com.tamr.job", "data": event}
+    yield envelope
+    yield {**envelope, "Bad_Name": "x"}  # an extension attribute name the spec refuses
+    yield {**envelope, "okname": "x"}
+
+
+def payloads(spec: AnyVendor) -> Iterator[JsonObject]:
+    yield from corpus(spec)
+    yield from (payload for name, payload in CORPUS if name == spec.name)
+    yield from EDGES.get(spec.name, [])
+    if spec.name == "tamr":
+        yield from _tamr_edges()
+
+
+@pytest.mark.parametrize("name", sorted(VENDORS))
+def test_the_fast_path_gives_catalog_reads_verdict(name: str) -> None:
+    spec = get_vendor(name)
+    fixed, detected = RecordingChecker(name), RecordingChecker()
+    fast = _validation.compiled_verdict(spec)
+    assert fast is not None  # jsonschema-rs is installed here: the fast path is the one judged
+    seen = set()
+    for payload in payloads(spec):
+        reading = read(payload, vendor=spec)
+        if reading.payload is not None:  # what read judged (a query mapping made a JSON object)
+            assert fast(reading.payload) == reading.valid, payload
+        assert fixed.verdict(payload).outcome == reading.outcome, payload
+        if read(payload).spec is spec:
+            assert detected.verdict(payload).outcome == reading.outcome, payload
+        seen.add(reading.outcome)
+    assert seen >= {"valid", "invalid"}
+
+
+def test_the_leap_second_and_year_zero_are_ours_to_judge() -> None:
+    spec = get_vendor("tensorlake")
+    fast = _validation.compiled_verdict(spec)
+    assert fast is not None
+    base = build(spec, status="pending", seed=1)
+    for value in DATE_TIMES:
+        payload = {**base, "created_at": value}
+        assert fast(payload) == read(payload, vendor=spec).valid, value
+
+
+def test_a_rule_beyond_the_schema_decides_without_the_model() -> None:
+    spec = get_vendor("tensorlake")
+    payload = {**build(spec, status="successful", seed=3), "finished_at": "2000-01-01T00:00:00Z"}
+    assert _validation.passes_compiled(spec, payload)  # the schema says nothing of the order
+    fast = _validation.compiled_verdict(spec)
+    assert fast is not None and not fast(payload)
+    verdict = RecordingChecker().verdict(payload)
+    assert verdict.outcome == "invalid"
+    assert any("finished_at" in p.message for p in verdict.problems)
+
+
+def test_a_vendor_that_does_not_say_its_rules_is_judged_by_its_model() -> None:
+    import dataclasses
+
+    own = dataclasses.replace(get_vendor("tensorlake"), name="own-lake", beyond_schema=None)
+    assert _validation.compiled_verdict(own) is None
+    payload = {**build("tensorlake", status="successful", seed=3), "finished_at": "2000-01-01T00:00:00Z"}
+    with registered(own):
+        assert RecordingChecker("own-lake").verdict(payload).outcome == "invalid"
+        assert RecordingChecker("own-lake").verdict(build("tensorlake", seed=2)).outcome == "valid"
+
+
+def test_without_the_wheel_recordings_judge_by_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "jsonschema_rs", None)  # import jsonschema_rs now raises ImportError
+    monkeypatch.setattr(_validation, "_COMPILED", {})
+    for name in sorted(VENDORS):
+        spec = get_vendor(name)
+        assert _validation.compiled_verdict(spec) is None
+        checker = RecordingChecker(name)
+        for payload in payloads(spec):
+            assert checker.verdict(payload).outcome == read(payload, vendor=spec).outcome, payload
+    assert _judge.compiled_verdict is _validation.compiled_verdict
