@@ -39,6 +39,7 @@ class _Plan:
 
     spec: AnyVendor
     accepts: Callable[[dict[str, object]], bool]
+    clean: Callable[[dict[str, object]], bool]  # valid and without drift (False: ask ``accepts``)
     new_fields: Check
     query: bool  # a mapping may be query parameters (to_json_object reads it so)
 
@@ -71,8 +72,11 @@ class Judge:
         if plan is not None:
             # The hot path, inlined: a known shape, valid for the vendor it was last seen from.
             data = value if not plan.query else _query_data(plan.spec, value)
-            if data is not None and plan.accepts(data):
-                return self._clean(plan, data)
+            if data is not None:
+                if plan.clean(data):
+                    return plan.spec
+                if plan.accepts(data):
+                    return self._clean(plan, data)
         # A new shape, or the remembered vendor rejects the payload: ask detect_vendor.
         name = detect_vendor(value)
         if name is None:
@@ -121,6 +125,8 @@ class Judge:
                 data = dict(to_json_object(spec, value))
             except PayloadValidationError:
                 return read(value, vendor=spec)
+        if plan.clean(data):
+            return spec
         if not plan.accepts(data):
             return read(data, vendor=spec)
         return self._clean(plan, data)
@@ -129,7 +135,10 @@ class Judge:
         plan = self._plans.get(spec)
         if plan is None:
             query = spec.delivery.accepts_query()
-            plan = self._plans[spec] = _Plan(spec, _acceptor(spec), new_fields_check(shape_of(spec)), query)
+            clean = compiled_verdict(spec, closed=True) or _never
+            accepts = _acceptor(spec)
+            plan = _Plan(spec, accepts, clean, new_fields_check(shape_of(spec)), query)  # type: ignore[arg-type]
+            self._plans[spec] = plan
         return plan
 
     def _clean(self, plan: _Plan, data: dict[str, object]) -> Reading | AnyVendor:
@@ -141,6 +150,10 @@ class Judge:
         reading = read(data, vendor=plan.spec)
         object.__setattr__(reading, "_drift", tuple(findings))
         return reading
+
+
+def _never(data: object) -> bool:
+    return False
 
 
 def _acceptor(spec: AnyVendor) -> Callable[[dict[str, object]], bool]:

@@ -59,18 +59,20 @@ def passes_compiled(vendor: AnyVendor, data: JsonObject) -> bool:
         return False
 
 
-def compiled_verdict(vendor: AnyVendor) -> Callable[[JsonObject], bool] | None:
+def compiled_verdict(vendor: AnyVendor, *, closed: bool = False) -> Callable[[JsonObject], bool] | None:
     """A check giving :func:`validated`'s valid-or-not verdict without the model, or None when there is none.
 
     The compiled schema, then the vendor's :attr:`~pytest_jobhooks.vendors.base.Vendor.beyond_schema`
     rules; None without the jsonschema-rs wheel or when the vendor does not say
     what its model checks beyond the schema (then only the model can tell).
     jsonschema-rs's ``date-time`` takes exactly what ``parse_rfc3339`` takes
-    (leap seconds at 23:59:60 UTC, the year 0000; tests/catalog/test_fast_verdicts.py
-    holds it to that). Never raises: anything it cannot judge is "not valid here".
+    (leap seconds at 23:59:60 UTC, the year 0000; tests/recordings/test_fast_verdicts.py
+    holds it to that). ``closed=True``: the schema with every object closed to
+    undeclared fields, so that passing also says "no drift" (failing says nothing).
+    Never raises: anything it cannot judge is "not valid here".
     """
     rules = vendor.beyond_schema
-    compiled = _compiled(vendor) if rules is not None else None
+    compiled = _compiled(vendor, closed) if rules is not None else None
     if compiled is None or rules is None:
         return None
     is_valid = compiled.is_valid
@@ -93,13 +95,46 @@ def compiled_verdict(vendor: AnyVendor) -> Callable[[JsonObject], bool] | None:
     return by_schema_and_rules
 
 
-_COMPILED: dict[AnyVendor, Any] = {}
+_IN_PLACE = frozenset({"allOf", "anyOf", "oneOf", "if", "then", "else", "not"})
+_NAMED = frozenset({"properties", "$defs", "patternProperties", "dependentSchemas"})
 
 
-def _compiled(vendor: AnyVendor) -> Any:
+def _closed(node: JsonValue, in_place: bool = False) -> JsonValue:
+    """A copy of a schema in which every object that declares fields refuses undeclared ones.
+
+    ``unevaluatedProperties: false`` sees the fields its object's in-place
+    branches (allOf, if/then/else...) declare, so it goes on the object itself,
+    never on a branch; an object already closed, or with a schema for its other
+    fields (a free-form map), is left as it is. The drift walk treats the same
+    objects as open (catalog/drift.py): a payload this accepts has no undeclared field.
+    """
+    if isinstance(node, list):
+        return [_closed(item, in_place) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: JsonObject = {}
+    for key, value in node.items():
+        if key in _IN_PLACE:
+            out[key] = _closed(value, True)
+        elif key in _NAMED and isinstance(value, dict):
+            out[key] = {name: _closed(item) for name, item in value.items()}
+        else:
+            out[key] = _closed(value)
+    if not in_place and ("properties" in out or out.get("additionalProperties") is True):
+        if out.get("additionalProperties") is True:
+            del out["additionalProperties"]
+        if "additionalProperties" not in out:
+            out["unevaluatedProperties"] = False
+    return out
+
+
+_COMPILED: dict[tuple[AnyVendor, bool], Any] = {}
+
+
+def _compiled(vendor: AnyVendor, closed: bool = False) -> Any:
     """The vendor's schema compiled by jsonschema-rs, built on the vendor's first payload; None without it."""
     try:
-        return _COMPILED[vendor]
+        return _COMPILED[vendor, closed]
     except KeyError:
         pass
     try:
@@ -109,8 +144,12 @@ def _compiled(vendor: AnyVendor) -> Any:
     else:
         from .schema import schema_of
 
-        compiled = jsonschema_rs.validator_for(schema_of(vendor), validate_formats=True)
-    _COMPILED[vendor] = compiled
+        schema: JsonValue = schema_of(vendor)
+        if closed:
+            schema = _closed(schema)
+        assert isinstance(schema, dict)
+        compiled = jsonschema_rs.validator_for(schema, validate_formats=True)
+    _COMPILED[vendor, closed] = compiled
     return compiled
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import copy
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from pytest_jobhooks import build
 from pytest_jobhooks._json import JsonObject
 from pytest_jobhooks.catalog import read
-from pytest_jobhooks.recordings import RecordingChecker
-from pytest_jobhooks.recordings import _judge
+from pytest_jobhooks.factories import outcomes
+from pytest_jobhooks.recordings import RecordingChecker, _judge
 from pytest_jobhooks.vendors import VENDORS, _validation, get_vendor, registered
 from pytest_jobhooks.vendors.base import AnyVendor
 from tests.catalog.test_compiled_verdicts import DATE_TIMES, corpus
@@ -42,7 +43,7 @@ EDGES: dict[str, list[JsonObject]] = {
 
 
 def _tamr_edges() -> Iterator[JsonObject]:
-    event = copy.deepcopy(VENDORS["tamr"].examples["DONE.doc-stopped"])
+    event: dict[str, Any] = copy.deepcopy(VENDORS["tamr"].examples["DONE.doc-stopped"])
     yield event
     running = copy.deepcopy(event)
     running["status"]["state"] = "RUNNING"  # an error only on DONE
@@ -50,7 +51,7 @@ def _tamr_edges() -> Iterator[JsonObject]:
     for key in ("sourceId", "dataProductId", "workflowId", "destinationId"):
         yield {**event, key: "x"}
         yield {**event, key: ""}
-    envelope = {"specversion": "1.0", "id": "1", "source": "/tamr", "type": "com.tamr.job", "data": event}
+    envelope: JsonObject = {"specversion": "1.0", "id": "1", "source": "/tamr", "type": "com.tamr.job", "data": event}
     yield envelope
     yield {**envelope, "Bad_Name": "x"}  # an extension attribute name the spec refuses
     yield {**envelope, "okname": "x"}
@@ -97,7 +98,8 @@ def test_a_rule_beyond_the_schema_decides_without_the_model() -> None:
     payload = {**build(spec, status="successful", seed=3), "finished_at": "2000-01-01T00:00:00Z"}
     assert _validation.passes_compiled(spec, payload)  # the schema says nothing of the order
     fast = _validation.compiled_verdict(spec)
-    assert fast is not None and not fast(payload)
+    assert fast is not None
+    assert not fast(payload)
     verdict = RecordingChecker().verdict(payload)
     assert verdict.outcome == "invalid"
     assert any("finished_at" in p.message for p in verdict.problems)
@@ -123,4 +125,35 @@ def test_without_the_wheel_recordings_judge_by_the_model(monkeypatch: pytest.Mon
         checker = RecordingChecker(name)
         for payload in payloads(spec):
             assert checker.verdict(payload).outcome == read(payload, vendor=spec).outcome, payload
-    assert _judge.compiled_verdict is _validation.compiled_verdict
+
+
+def _with_an_undeclared_field(value: object) -> Iterator[object]:
+    """``value`` with one undeclared field added, once per object in it (nested ones and array items too)."""
+    if isinstance(value, dict):
+        yield {**value, "undeclared_x": 1}
+        for key, item in value.items():
+            for changed in _with_an_undeclared_field(item):
+                yield {**value, key: changed}
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            for changed in _with_an_undeclared_field(item):
+                yield [*value[:index], changed, *value[index + 1 :]]
+
+
+@pytest.mark.parametrize("name", sorted(VENDORS))
+def test_the_closed_schema_passes_only_valid_payloads_without_drift(name: str) -> None:
+    spec = get_vendor(name)
+    closed = _validation.compiled_verdict(spec, closed=True)
+    assert closed is not None
+    samples = [*payloads(spec), *(build(spec, outcome=o, seed=s) for o in outcomes(spec) for s in range(3))]
+    for payload in list(samples):
+        samples.extend(p for p in _with_an_undeclared_field(payload) if isinstance(p, dict))
+    passed = 0
+    for payload in samples:
+        if closed(payload):
+            reading = read(payload, vendor=spec)
+            assert reading.outcome == "valid", payload
+            assert not reading.drift, payload
+            passed += 1
+        assert RecordingChecker(name).verdict(payload).outcome == read(payload, vendor=spec).outcome, payload
+    assert passed > 5  # the clean payloads take the shortest path
