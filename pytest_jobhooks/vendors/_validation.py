@@ -7,11 +7,12 @@ The verdict comes first from the schema compiled by jsonschema-rs (format
 checks on) and the model: a payload both accept is valid, and jsonschema (the
 slow, pure-Python validator, ~10x the time) is not even imported. Only a
 payload either rejects is judged again in full, jsonschema's problems first,
-so the problems reported are those of the full judgement, word for word. The
-compiled check never decides alone: where it is more lenient than jsonschema
-(it takes the leap second ``23:59:60`` and the year ``0000`` as date-times),
-the model's own RFC 3339 check still refuses them. Without the jsonschema-rs
-wheel every payload is judged in full.
+so the problems reported are those of the full judgement, word for word.
+Recordings need only valid-or-not: :func:`compiled_verdict` gives it from the
+compiled schema and the vendor's ``beyond_schema`` rules, without the model.
+jsonschema-rs's ``date-time`` takes what ``parse_rfc3339`` takes (leap seconds
+at 23:59:60 UTC, the year 0000). Without the jsonschema-rs wheel every payload
+is judged in full.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from pytest_jobhooks import build
 from pytest_jobhooks._json import JsonObject
 from pytest_jobhooks.catalog import read
 from pytest_jobhooks.factories import outcomes
-from pytest_jobhooks.recordings import RecordingChecker, _judge
+from pytest_jobhooks.recordings import RecordingChecker
 from pytest_jobhooks.vendors import VENDORS, _validation, get_vendor, registered
 from pytest_jobhooks.vendors.base import AnyVendor
 from tests.catalog.test_compiled_verdicts import DATE_TIMES, corpus
