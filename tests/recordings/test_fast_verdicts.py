@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import model_validator
 
 from pytest_jobhooks import build
 from pytest_jobhooks._json import JsonObject
@@ -16,6 +20,7 @@ from pytest_jobhooks.factories import outcomes
 from pytest_jobhooks.recordings import RecordingChecker
 from pytest_jobhooks.vendors import VENDORS, _validation, get_vendor, registered
 from pytest_jobhooks.vendors.base import AnyVendor
+from pytest_jobhooks.vendors.tensorlake import TensorlakeJobEvent
 from tests.catalog.test_compiled_verdicts import DATE_TIMES, corpus
 from tests.recordings.test_recordings import CORPUS
 
@@ -106,8 +111,6 @@ def test_a_rule_beyond_the_schema_decides_without_the_model() -> None:
 
 
 def test_a_vendor_that_does_not_say_its_rules_is_judged_by_its_model() -> None:
-    import dataclasses
-
     own = dataclasses.replace(get_vendor("tensorlake"), name="own-lake", beyond_schema=None)
     assert _validation.compiled_verdict(own) is None
     payload = {**build("tensorlake", status="successful", seed=3), "finished_at": "2000-01-01T00:00:00Z"}
@@ -157,3 +160,24 @@ def test_the_closed_schema_passes_only_valid_payloads_without_drift(name: str) -
             passed += 1
         assert RecordingChecker(name).verdict(payload).outcome == read(payload, vendor=spec).outcome, payload
     assert passed > 5  # the clean payloads take the shortest path
+
+
+def test_a_valid_line_is_judged_without_the_model(tmp_path: Path) -> None:
+    calls: list[object] = []
+
+    class Counted(TensorlakeJobEvent):
+        @model_validator(mode="before")
+        @classmethod
+        def _count(cls, data: object) -> object:
+            calls.append(data)
+            return data
+
+    lake = dataclasses.replace(get_vendor("tensorlake"), name="counted-lake", model=Counted)
+    lines = [build("tensorlake", seed=seed) for seed in range(20)]
+    recording = tmp_path / "lake.jsonl"
+    recording.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    with registered(lake):
+        calls.clear()  # registering checked the examples with the model
+        report = RecordingChecker("counted-lake").check(recording)
+    assert (report.payloads, report.valid) == (20, 20)
+    assert calls == []  # the compiled schema and beyond_schema decided every line
