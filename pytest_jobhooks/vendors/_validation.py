@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 from .._json import JsonObject, JsonValue, json_path
 from ..errors import Problem
 from .base import schema_states_all
+from .schema import is_builtin, schema_of
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError as SchemaError
@@ -69,10 +70,13 @@ def compiled_verdict(vendor: AnyVendor, *, closed: bool = False) -> Callable[[Js
     jsonschema-rs's ``date-time`` takes exactly what ``parse_rfc3339`` takes
     (leap seconds at 23:59:60 UTC, the year 0000; tests/recordings/test_fast_verdicts.py
     holds it to that). ``closed=True``: the schema with every object closed to
-    undeclared fields, so that passing also says "no drift" (failing says nothing).
+    undeclared fields, so that passing also says "no drift" (failing says nothing);
+    built-in vendors only.
     Never raises: anything it cannot judge is "not valid here".
     """
     rules = vendor.beyond_schema
+    if closed and not is_builtin(vendor):
+        return None  # whether closing a user's schema leaves no undeclared field unseen is not tested
     compiled = _compiled(vendor, closed) if rules is not None else None
     if compiled is None or rules is None:
         return None
@@ -96,7 +100,10 @@ def compiled_verdict(vendor: AnyVendor, *, closed: bool = False) -> Callable[[Js
     return by_schema_and_rules
 
 
-_IN_PLACE = frozenset({"allOf", "anyOf", "oneOf", "if", "then", "else", "not"})
+_IN_PLACE = frozenset({"allOf", "anyOf", "then", "else"})
+# Where a stricter subschema would make the whole schema more lenient (or change which branch applies):
+# copied as they are, never closed.
+_AS_IS = frozenset({"not", "if", "oneOf", "contains", "propertyNames"})
 _NAMED = frozenset({"properties", "$defs", "patternProperties", "dependentSchemas"})
 
 
@@ -106,8 +113,11 @@ def _closed(node: JsonValue, in_place: bool = False) -> JsonValue:
     ``unevaluatedProperties: false`` sees the fields its object's in-place
     branches (allOf, if/then/else...) declare, so it goes on the object itself,
     never on a branch; an object already closed, or with a schema for its other
-    fields (a free-form map), is left as it is. The drift walk treats the same
-    objects as open (catalog/drift.py): a payload this accepts has no undeclared field.
+    fields (a free-form map), is left as it is. Only subschemas where stricter
+    means stricter overall are touched (never under ``not``, ``if`` or ``oneOf``),
+    so what this accepts the schema accepts. Used for the built-in vendors only,
+    whose schemas tests/recordings/test_fast_verdicts.py holds to "accepted here:
+    valid, and no undeclared field" (the drift walk's verdict).
     """
     if isinstance(node, list):
         return [_closed(item, in_place) for item in node]
@@ -115,7 +125,9 @@ def _closed(node: JsonValue, in_place: bool = False) -> JsonValue:
         return node
     out: JsonObject = {}
     for key, value in node.items():
-        if key in _IN_PLACE:
+        if key in _AS_IS:
+            out[key] = value
+        elif key in _IN_PLACE:
             out[key] = _closed(value, True)
         elif key in _NAMED and isinstance(value, dict):
             out[key] = {name: _closed(item) for name, item in value.items()}
@@ -143,8 +155,6 @@ def _compiled(vendor: AnyVendor, closed: bool = False) -> Any:
     except ImportError:
         compiled = None
     else:
-        from .schema import schema_of
-
         schema: JsonValue = schema_of(vendor)
         if closed:
             schema = _closed(schema)
