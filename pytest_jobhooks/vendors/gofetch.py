@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from ._fields import NonEmptyStr, VendorModel
-from .base import DeliveryStyle, JsonObject, Lifecycle, Vendor
+from .base import DeliveryStyle, JsonObject, Lifecycle, Vendor, schema_states_all
 from .factory import JobHistory, VendorFactory, random_uuid
 
 __all__ = ["VENDOR", "GoFetchJobStatus"]
@@ -88,4 +88,5 @@ VENDOR = Vendor(
     docs="GoFetch: Job status webhook (public_api/v1)",
     factory=_FACTORY,
     open_statuses=True,  # the doc lists its statuses with "etc.": others exist, undocumented
+    beyond_schema=schema_states_all,
 )

@@ -15,7 +15,7 @@ from itertools import pairwise
 from typing import get_args
 
 from .._json import format_rfc3339
-from .base import DeliveryStyle, JobEvent, JsonObject, JsonValue, Lifecycle, UnifiedStatus, Vendor
+from .base import DeliveryStyle, JobEvent, JsonObject, JsonValue, Lifecycle, UnifiedStatus, Vendor, schema_states_all
 from .factory import JobHistory, VendorFactory, bool_option, check_outcome_option, random_uuid
 from .tamr_models import (
     IDENTIFIERS,
@@ -289,4 +289,5 @@ VENDOR = Vendor(
     unwrap=_unwrap,
     factory=_FACTORY,
     history=_history,
+    beyond_schema=schema_states_all,
 )

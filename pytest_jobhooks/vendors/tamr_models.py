@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
 
 from pydantic import ConfigDict, Discriminator, Field, RootModel, StringConstraints, Tag, model_validator
 
@@ -263,8 +263,17 @@ def _form(value: object) -> str:
     return "event" if isinstance(value, dict) and ("specversion" in value or "data" in value) else "bare"
 
 
+_Root = TypeVar("_Root")
+
+
+class _DeferredRoot(RootModel[_Root], Generic[_Root]):
+    """A root model whose parametrised classes are built on first use too (``RootModel[X]`` is built at once)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
 class TamrPayload(
-    RootModel[
+    _DeferredRoot[
         Annotated[Annotated[TamrCloudEvent, Tag("event")] | Annotated[TamrJobEvent, Tag("bare")], Discriminator(_form)]
     ]
 ):

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, WithJsonSchema, model_validator
 
 from ._fields import Count, NonEmptyStr, VendorModel
-from .base import DeliveryStyle, JsonObject, Lifecycle, UnifiedStatus, Vendor
+from .base import DeliveryStyle, JsonObject, Lifecycle, UnifiedStatus, Vendor, schema_states_all
 from .factory import JobHistory, VendorFactory, choice_option, int_option, random_uuid
 
 __all__ = ["VENDOR", "TelmaiJobStatus"]
@@ -196,4 +196,5 @@ VENDOR = Vendor(
     },
     docs="Telmai: Jobs Status Notification",
     factory=_FACTORY,
+    beyond_schema=schema_states_all,
 )

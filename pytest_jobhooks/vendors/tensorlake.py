@@ -183,6 +183,14 @@ def _factory_payload(rng: random.Random, history: JobHistory) -> JsonObject:
     return payload
 
 
+def _in_order(payload: JsonObject) -> bool:
+    """The one rule of the model its schema cannot state: ``finished_at`` is not before ``created_at``."""
+    finished, created = payload.get("finished_at"), payload.get("created_at")
+    if not isinstance(finished, str) or not isinstance(created, str):
+        return finished is None
+    return parse_rfc3339(finished) >= parse_rfc3339(created)
+
+
 _FACTORY = VendorFactory(job=_factory_job, payload=_factory_payload, status_path=lambda payload: ("status",))
 
 
@@ -234,4 +242,5 @@ VENDOR = Vendor(
     },
     docs="Tensorlake: Webhooks (document ingestion)",
     factory=_FACTORY,
+    beyond_schema=_in_order,
 )

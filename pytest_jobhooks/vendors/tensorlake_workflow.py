@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field
 
 from ._fields import NonEmptyStr, VendorModel
-from .base import DeliveryStyle, JsonObject, JsonValue, Lifecycle, Vendor
+from .base import DeliveryStyle, JsonObject, JsonValue, Lifecycle, Vendor, schema_states_all
 from .factory import JobHistory, VendorFactory, random_token
 
 __all__ = ["VENDOR", "TensorlakeWorkflowEvent"]
@@ -116,4 +116,5 @@ VENDOR = Vendor(
     },
     docs="Tensorlake: Workflow Webhook Payload",
     factory=_FACTORY,
+    beyond_schema=schema_states_all,
 )

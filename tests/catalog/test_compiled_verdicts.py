@@ -19,10 +19,10 @@ from pytest_jobhooks.vendors.base import AnyVendor
 # RFC 3339 section 5.6 and its edges: what the date-time fields meet (valid and not, as the model sees them).
 DATE_TIMES = [
     "2024-01-01T00:00:00Z",
-    "2016-12-31T23:59:60Z",  # a leap second: jsonschema-rs takes it, the model does not
+    "2016-12-31T23:59:60Z",  # a leap second: valid RFC 3339, taken by parse_rfc3339 and jsonschema-rs alike
     "2016-12-31T22:59:60-01:00",
     "2024-06-30T12:00:60Z",  # :60 not at the end of a day
-    "0000-01-01T00:00:00Z",  # the year 0: jsonschema-rs takes it, the model does not
+    "0000-01-01T00:00:00Z",  # the year 0: valid RFC 3339, taken alike too
     "9999-12-31T23:59:59.999999999Z",
     "2024-01-01t00:00:00z",  # lowercase t and z (RFC 3339 5.6 NOTE)
     "2024-01-01T00:00:00.5+05:30",
