@@ -27,8 +27,6 @@ if TYPE_CHECKING:
 Payload = Mapping[str, object] | str | bytes
 """What can be delivered: a JSON object, or its exact text / bytes (sent as is)."""
 
-JSON_CONTENT_TYPE = "application/json"
-
 
 @dataclass(frozen=True)
 class Prepared:
